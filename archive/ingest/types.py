@@ -28,6 +28,12 @@ class IngestError(Exception):
         self.message = message
         self.http_status = http_status
 
+    def __reduce__(self):
+        # Exception's default pickling replays self.args (the one formatted
+        # string) into __init__, which fails; worker processes must be able to
+        # send this error back intact.
+        return (type(self), (self.code, self.message, self.http_status), self.__dict__)
+
     def as_dict(self) -> dict:
         return {"code": self.code, "message": self.message}
 

@@ -1,0 +1,263 @@
+"""The `archive` command line (a Flask CLI group). Help texts are in Chinese and English."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from archive import create_app, migrate
+from archive.auth import service as auth
+from archive.auth.scope import OutOfScope
+from archive.documents import service as documents
+from archive.ingest.walk import walk
+from archive.models import Document
+from archive.orgs import service as orgs
+
+
+def _services():
+    return current_app.extensions["archive"]
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"错误 / error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+             help="扶贫档案管理系统命令行 / Poverty-alleviation archive command line.")
+def main():
+    pass
+
+
+@main.command("init", help="创建或升级数据库结构；--demo 载入演示数据。 / Create or upgrade the schema; --demo loads demo data.")
+@click.option("--demo", is_flag=True, help="载入演示单位、用户和文件 / load demo units, users and documents")
+@with_appcontext
+def init_cmd(demo: bool):
+    s = _services()
+    changed = migrate.upgrade(s.db.engine)
+    s.store.ensure()
+    click.echo("数据库已升级到最新版本 / schema upgraded" if changed else "数据库已是最新版本 / schema up to date")
+    if demo:
+        from archive.demo import load_demo
+
+        summary = load_demo(s)
+        click.echo(summary)
+
+
+# --- org units ---------------------------------------------------------------------------------
+@main.group("org", help="单位（组织机构树） / Org units.")
+def org_group():
+    pass
+
+
+@org_group.command("import", help="从 CSV 导入单位：列“路径”(path)，可选“区划代码”(code)。 / Import units from CSV.")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def org_import(csv_file: str):
+    s = _services()
+    data = Path(csv_file).read_bytes()
+    session = s.db.sessions()
+    try:
+        result = orgs.import_csv(session, data)
+        if result.errors:
+            session.rollback()
+            for e in result.errors:
+                click.echo(e, err=True)
+            _fail("导入失败，未做任何更改 / import failed, nothing changed")
+        session.commit()
+    except orgs.OrgError as e:
+        session.rollback()
+        _fail(e.message)
+    finally:
+        session.close()
+    click.echo(f"导入 {result.rows} 行，新建 {result.created} 个单位，更新 {result.updated_codes} 个区划代码 / "
+               f"{result.rows} rows, {result.created} units created, {result.updated_codes} codes updated")
+
+
+@org_group.command("list", help="列出单位 / List org units.")
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@with_appcontext
+def org_list(as_json: bool):
+    with _services().db.session() as session:
+        for unit in orgs.list_units(session):
+            if as_json:
+                _echo_json({"id": unit.id, "path": unit.path, "name": unit.name, "code": unit.code, "depth": unit.depth})
+            else:
+                click.echo(f"{unit.id}\t{unit.code or '-':12}\t{unit.path}")
+
+
+# --- ingest ------------------------------------------------------------------------------------
+@main.command("ingest", help="导入文件或文件夹（子文件夹名为下级单位名时进入该单位）。 / Ingest files or folders.")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--org", "org_ref", help="单位路径或区划代码 / org display path or division code")
+@click.option("--json", "as_json", is_flag=True, help="每个文件输出一行 JSON / one JSON object per file")
+@with_appcontext
+def ingest_cmd(paths: tuple[str, ...], org_ref: str | None, as_json: bool):
+    s = _services()
+    with s.db.session() as session:
+        start = None
+        if org_ref:
+            try:
+                start = orgs.resolve(session, org_ref)
+            except orgs.OrgError as e:
+                _fail(e.message, 2)
+        items = list(walk(session, list(paths), start))
+    rejected = 0
+    show_bar = sys.stderr.isatty()
+    with click.progressbar(length=len(items), file=sys.stderr if show_bar else _Null(), label="导入") as bar:
+        for result in s.pipeline.ingest_many(items):
+            rejected += result.status == "rejected"
+            if as_json:
+                _echo_json(result.as_dict())
+            else:
+                click.echo(_result_line(result))
+            bar.update(1)
+    sys.exit(1 if rejected else 0)
+
+
+class _Null:
+    def write(self, *_):
+        pass
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+STATUS_NAMES = {"stored": "已入库", "duplicate": "重复", "rejected": "已拒绝"}
+
+
+def _result_line(result) -> str:
+    label = f"{STATUS_NAMES[result.status]}/{result.status}"
+    if result.error:
+        return f"{label}\t{result.path}\t{result.error.code}: {result.error.message}"
+    doc = result.document
+    return f"{label}\t{result.path}\t#{doc.id}\t{doc.org.path}\t{doc.title}"
+
+
+# --- documents ---------------------------------------------------------------------------------
+@main.group("document", help="文件（件） / Documents.")
+def document_group():
+    pass
+
+
+@document_group.command("show", help="显示文件元数据；--text 含提取的全文。 / Show a document's metadata.")
+@click.argument("document_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@click.option("--text", "with_text", is_flag=True, help="包含提取的文本 / include the extracted text")
+@with_appcontext
+def document_show(document_id: int, as_json: bool, with_text: bool):
+    with _services().db.session() as session:
+        try:
+            doc = documents.get(session, document_id, user=None, with_text=with_text)
+        except OutOfScope:
+            _fail(f"文件 {document_id} 不存在 / no such document")
+        data = documents.detail(doc, with_text=with_text)
+    if as_json:
+        _echo_json(data)
+        return
+    for key, value in data.items():
+        if key != "text":
+            click.echo(f"{key}: {value if value is not None else ''}")
+    if with_text:
+        click.echo("\n" + data["text"])
+
+
+# --- fixity ------------------------------------------------------------------------------------
+@main.command("check", help="校验文件存储：重新计算哈希，报告缺失、损坏和孤立文件。 / Fixity check of the file store.")
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@with_appcontext
+def check_cmd(as_json: bool):
+    s = _services()
+    with s.db.session() as session:
+        hashes = list(session.scalars(select(Document.sha256)))
+    report = s.store.verify(hashes)
+    if as_json:
+        _echo_json({"ok": report.ok, "missing": report.missing, "corrupt": report.corrupt,
+                    "orphans": report.orphans, "stale_temp": report.stale_temp, "clean": report.clean})
+    else:
+        click.echo(f"正常 / ok: {report.ok}")
+        for label, items in (("缺失 / missing", report.missing), ("损坏 / corrupt", report.corrupt),
+                             ("孤立 / orphan", report.orphans), ("临时残留 / stale temp", report.stale_temp)):
+            for sha in items:
+                click.echo(f"{label}: {sha}")
+        click.echo("检查通过 / clean" if report.clean else "发现问题 / problems found")
+    sys.exit(0 if report.clean else 1)
+
+
+# --- users and tokens --------------------------------------------------------------------------
+@main.group("user", help="用户 / Users.")
+def user_group():
+    pass
+
+
+@user_group.command("create", help="创建用户 / Create a user.")
+@click.argument("username")
+@click.option("--org", "org_ref", required=True, help="所属单位路径或区划代码 / the user's org unit")
+@click.option("--role", type=click.Choice(["admin", "clerk", "inspector", "viewer"]), required=True,
+              help="admin 系统管理员, clerk 档案员, inspector 检查人员, viewer 领导")
+@click.option("--password", help="密码（不给则提示输入） / password (prompted when omitted)")
+@with_appcontext
+def user_create(username: str, org_ref: str, role: str, password: str | None):
+    if password is None:
+        password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    with _services().db.session() as session:
+        try:
+            user = auth.create_user(session, username=username, org=orgs.resolve(session, org_ref),
+                                    role=role, password=password)
+        except (auth.AuthError, orgs.OrgError) as e:
+            _fail(e.message, 2)
+        click.echo(f"已创建用户 / created: {user.username} ({auth.ROLE_NAMES[role]}, {user.org.path})")
+
+
+@main.group("token", help="API 令牌 / API tokens.")
+def token_group():
+    pass
+
+
+@token_group.command("create", help="为用户创建 API 令牌，只显示一次。 / Create an API token (shown once).")
+@click.argument("username")
+@with_appcontext
+def token_create(username: str):
+    with _services().db.session() as session:
+        try:
+            token = auth.create_token(session, auth.get_user(session, username))
+        except auth.AuthError as e:
+            _fail(e.message, 2)
+    click.echo(token)
+
+
+# --- serving -----------------------------------------------------------------------------------
+@main.command("run", help="启动网页服务（含后台任务线程）。 / Serve the app (with an in-process job worker).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="在本进程内运行后台任务 / run background jobs in this process")
+@with_appcontext
+def run_cmd(host: str, port: int, worker: bool):
+    from archive.jobs import huey
+
+    if worker:
+        consumer = huey.create_consumer(workers=1, worker_type="thread")
+        consumer.start()
+    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@main.command("worker", help="运行后台任务处理进程。 / Run the background job worker.")
+@click.option("--workers", default=1, show_default=True, type=int)
+@with_appcontext
+def worker_cmd(workers: int):
+    from archive.jobs import huey
+
+    huey.create_consumer(workers=workers, worker_type="thread").run()

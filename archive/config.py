@@ -1,0 +1,70 @@
+"""Settings from environment variables, read in one place."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.ingest.types import Limits
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    limits: Limits = field(default_factory=Limits)
+    # Huey runs tasks inline (no consumer) when True: tests and single-process use.
+    jobs_immediate: bool = False
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def jobs_db(self) -> Path:
+        return self.data_dir / "jobs.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Staging area for batch uploads waiting for their job."""
+        return self.data_dir / "uploads"
+
+
+def load_settings(**overrides) -> Settings:
+    data_dir = Path(overrides.pop("data_dir", None) or os.environ.get("ARCHIVE_DATA_DIR", "instance")).resolve()
+    database_url = overrides.pop("database_url", None) or os.environ.get("ARCHIVE_DATABASE_URL") \
+        or f"sqlite:///{data_dir / 'archive.sqlite3'}"
+    limits = overrides.pop("limits", None) or Limits(
+        max_bytes=_int_env("ARCHIVE_MAX_UPLOAD_MB", 200) * 1024 * 1024,
+        timeout_seconds=float(os.environ.get("ARCHIVE_EXTRACT_TIMEOUT", "60")),
+    )
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=overrides.pop("redis_url", None) or os.environ.get("ARCHIVE_REDIS_URL") or None,
+        secret_key=overrides.pop("secret_key", None) or os.environ.get("ARCHIVE_SECRET_KEY") or _dev_secret(data_dir),
+        limits=limits,
+        **overrides,
+    )
+    return settings
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """A per-installation secret kept in the data dir, so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

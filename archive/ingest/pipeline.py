@@ -1,0 +1,173 @@
+"""The ingest pipeline, read top to bottom:
+
+    stage    copy the incoming bytes into the store's temp area, hashing; refuse past the size limit
+    dedupe   a byte-identical file already held is reported as a duplicate of its document
+    analyse  sniff the type from the bytes, guard against hostile files, extract text (worker process,
+             with a time limit)
+    describe find 题名, 文号, 责任者, 成文日期, 年度 in the text
+    record   one transaction: the document row, then the file moved into place; on any failure
+             both are undone, so a rejected file leaves no row and no file behind
+
+Classification, 档号 and indexing join here as their issues land.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from archive.db import Database
+from archive.ingest.analyse import analyse_many
+from archive.ingest.metadata import extract_metadata
+from archive.ingest.types import MIME_TYPES, Extracted, IngestError, Limits
+from archive.models import Document, OrgUnit, User
+from archive.storage import FileStore, Staged, TooLarge
+
+
+@dataclass
+class Incoming:
+    """One file to ingest: where its bytes come from, the name to show, and its unit."""
+
+    source: str | os.PathLike | BinaryIO
+    name: str
+    org: OrgUnit | None
+    refusal: IngestError | None = None  # decided before reading, e.g. the file lies in no unit
+
+
+@dataclass
+class IngestResult:
+    path: str
+    status: str  # stored | duplicate | rejected
+    document: Document | None = None
+    error: IngestError | None = None
+
+    def as_dict(self) -> dict:
+        doc = self.document
+        return {
+            "path": self.path,
+            "status": self.status,
+            "document_id": doc.id if doc else None,
+            "archive_code": doc.archive_code if doc else None,
+            "org": doc.org.path if doc else None,
+            "title": doc.title if doc else None,
+            "error": self.error.as_dict() if self.error else None,
+        }
+
+
+@dataclass
+class Pipeline:
+    db: Database
+    store: FileStore
+    limits: Limits
+
+    def ingest(self, incoming: Incoming, user: User | None = None) -> IngestResult:
+        return next(self.ingest_many([incoming], user))
+
+    def ingest_many(self, items: Iterable[Incoming], user: User | None = None) -> Iterator[IngestResult]:
+        """Ingest in input order. Analysis of later files overlaps with recording earlier ones."""
+        pending: deque = deque()  # (item, staged, early result) in input order
+
+        def paths_to_analyse() -> Iterator[str]:
+            for item in items:
+                entry = self._stage_and_dedupe(item)
+                pending.append(entry)
+                if entry[2] is None:
+                    yield str(entry[1].path)
+
+        for analysis in analyse_many(paths_to_analyse(), self.limits):
+            while pending[0][2] is not None:
+                yield pending.popleft()[2]
+            item, staged, _ = pending.popleft()
+            if isinstance(analysis, IngestError):
+                staged.discard()
+                yield IngestResult(item.name, "rejected", error=analysis)
+            else:
+                yield self._record(item, staged, analysis, user)
+        while pending:
+            yield pending.popleft()[2]
+
+    def _stage_and_dedupe(self, item: Incoming) -> tuple[Incoming, Staged | None, IngestResult | None]:
+        if item.refusal is not None:
+            return item, None, IngestResult(item.name, "rejected", error=item.refusal)
+        try:
+            staged = self.store.stage(item.source, max_bytes=self.limits.max_bytes)
+        except TooLarge:
+            mb = self.limits.max_bytes // (1024 * 1024)
+            return item, None, IngestResult(item.name, "rejected", error=IngestError(
+                "file_too_large", f"文件超过大小限制（{mb} MB）", 413))
+        except OSError as e:
+            return item, None, IngestResult(item.name, "rejected", error=IngestError(
+                "unreadable", f"无法读取文件：{e.strerror or e}", 422))
+        if staged.size == 0:
+            staged.discard()
+            return item, None, IngestResult(item.name, "rejected", error=IngestError("empty_file", "文件为空", 422))
+        existing = self._existing(staged.sha256)
+        if existing is not None:
+            staged.discard()
+            return item, None, IngestResult(item.name, "duplicate", document=existing)
+        return item, staged, None
+
+    def _existing(self, sha256: str) -> Document | None:
+        with self.db.session() as session:
+            doc = session.scalar(select(Document).where(Document.sha256 == sha256))
+            if doc is not None:
+                doc.org  # loaded while the session is open; results outlive it
+            return doc
+
+    def _record(self, item: Incoming, staged: Staged, extracted: Extracted, user: User | None) -> IngestResult:
+        meta = extract_metadata(extracted.text, filename=Path(item.name).name, title_hint=extracted.title_hint)
+        placed = False
+        try:
+            with self.db.session() as session:
+                org = session.merge(item.org, load=False)
+                doc = Document(
+                    org=org,
+                    sha256=staged.sha256,
+                    size=staged.size,
+                    file_kind=extracted.kind,
+                    mime_type=MIME_TYPES[extracted.kind],
+                    original_name=Path(item.name).name[:500],
+                    title=meta.title[:1000],
+                    doc_number=meta.doc_number,
+                    author=meta.author,
+                    doc_date=meta.doc_date,
+                    year=meta.year,
+                    page_count=extracted.page_count,
+                    status=extracted.status,
+                    text=extracted.text,
+                    uploaded_by_id=user.id if user else None,
+                )
+                session.add(doc)
+                session.flush()
+                placed = self.store.commit(staged)
+                doc.org.path  # keep the display path readable after the session closes
+            return IngestResult(item.name, "stored", document=doc)
+        except IntegrityError:
+            # The same bytes were recorded meanwhile (a concurrent upload or a repeat within the batch).
+            existing = self._undo(staged, placed)
+            if existing is not None:
+                return IngestResult(item.name, "duplicate", document=existing)
+            raise
+        except BaseException:
+            self._undo(staged, placed)
+            raise
+
+    def _undo(self, staged: Staged, placed: bool) -> Document | None:
+        """Remove what this attempt wrote, unless another upload's row now owns the same file."""
+        staged.discard()
+        existing = self._existing(staged.sha256)
+        if placed and existing is None:
+            self.store.remove(staged.sha256)
+        return existing
+
+
+def no_unit_error() -> IngestError:
+    return IngestError("no_org", "文件不在任何单位的文件夹内，请用 --org 指定单位", 422)
+
+
+OnResult = Callable[[IngestResult], None]

@@ -1,0 +1,72 @@
+"""Background jobs on Huey: SQLite storage by default, Redis when ARCHIVE_REDIS_URL is set.
+
+People follow a job through its row in the `jobs` table (status, done/total, per-item results);
+Huey only carries the job id.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from huey import RedisHuey, SqliteHuey
+
+from archive.config import load_settings
+from archive.models import Job
+
+
+def _make_huey():
+    settings = load_settings()
+    if settings.redis_url:
+        return RedisHuey("archive", url=settings.redis_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("archive", filename=str(settings.jobs_db))
+
+
+huey = _make_huey()
+_app: Flask | None = None
+
+
+def bind(app: Flask) -> None:
+    """Tasks in this process run against this app (its database, its file store)."""
+    global _app
+    _app = app
+
+
+def _services():
+    global _app
+    if _app is None:
+        from archive import create_app
+
+        _app = create_app()
+    return _app.extensions["archive"]
+
+
+def create_job(session, *, kind: str, user, org, params: dict) -> Job:
+    job = Job(kind=kind, user_id=user.id if user else None, org_id=org.id if org else None, params=params)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def job_dict(job: Job) -> dict:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "total": job.total,
+        "done": job.done,
+        "progress": round(job.done / job.total, 3) if job.total else (1.0 if job.status == "done" else 0.0),
+        "results": job.results,
+        "error": job.error,
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+@huey.task()
+def ingest_batch(job_id: str) -> None:
+    from archive.ingest.batch import run_ingest_job
+
+    run_ingest_job(_services(), job_id)
+
+
+def enqueue_ingest(job_id: str) -> None:
+    ingest_batch(job_id)

@@ -1,0 +1,8 @@
+"""SQLAlchemy 2 typed models. The database is the source of truth."""
+from archive.models.base import Base
+from archive.models.org import OrgUnit
+from archive.models.user import ApiToken, User, ROLES
+from archive.models.document import Document
+from archive.models.job import Job
+
+__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job"]

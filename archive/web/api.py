@@ -1,0 +1,236 @@
+"""JSON API under /api/v1. Each view parses the request, calls one service, shapes the answer."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request, send_file, url_for
+
+from archive import jobs
+from archive.auth import service as auth
+from archive.auth.scope import OutOfScope, can_write, in_scope, scoped_org
+from archive.documents import service as documents
+from archive.ingest.batch import BadUpload, result_counts, stage_upload
+from archive.ingest.pipeline import Incoming
+from archive.models import Job
+from archive.orgs import service as orgs
+from archive.web.errors import api_error
+from archive.web.openapi import documented, error_response, json_response, ref
+from archive.web.openapi import document as openapi_document
+from archive.web.filenames import content_disposition
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _services():
+    from flask import current_app
+
+    return current_app.extensions["archive"]
+
+
+@bp.before_request
+def open_session():
+    g.session = _services().db.sessions()
+
+
+@bp.teardown_request
+def close_session(exc):
+    session = g.pop("session", None)
+    if session is not None:
+        if exc is None:
+            session.commit()
+        else:
+            session.rollback()
+        session.close()
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = auth.user_for_token(g.session, token.strip()) if scheme.lower() == "bearer" and token else None
+        if user is None:
+            return api_error(401)
+        g.user = user
+        g.session.commit()  # release SQLite's write lock before the view's own units of work
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _org_param(name: str = "org"):
+    """The `org` parameter (display path or code), checked against the user's scope."""
+    ref_ = (request.values.get(name) or "").strip()
+    org = orgs.resolve(g.session, ref_) if ref_ else None
+    return scoped_org(g.session, g.user, org)
+
+
+@bp.errorhandler(orgs.OrgError)
+def org_error(exc: orgs.OrgError):
+    return api_error(404 if exc.code == "org_not_found" else 400, exc.code, exc.message)
+
+
+@bp.errorhandler(OutOfScope)
+def out_of_scope(exc: OutOfScope):
+    return api_error(404)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/orgs")
+@documented("/orgs", "get", summary="可见的单位 / org units in scope",
+            responses={"200": json_response("单位列表", {"type": "object", "properties": {
+                "items": {"type": "array", "items": ref("OrgUnit")}}})})
+@login_required
+def list_orgs():
+    units = orgs.list_units(g.session, under=g.user.org)
+    return {"items": [{"id": u.id, "name": u.name, "path": u.path, "code": u.code, "parent_id": u.parent_id}
+                      for u in units]}
+
+
+@bp.post("/documents")
+@documented("/documents", "post", summary="上传一个文件 / upload one file",
+            requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "org": {"type": "string", "description": "单位路径或区划代码，默认为用户所属单位"}}}}}},
+            responses={
+                "201": json_response("已入库 / stored", ref("Document")),
+                "200": json_response("重复文件，返回已有文件 / duplicate of an existing document", ref("Document")),
+                "400": error_response("请求无效"), "403": error_response("无权上传"),
+                "413": error_response("文件过大"), "415": error_response("不支持的文件类型"),
+                "422": error_response("文件无法读取（损坏、加密、超时、压缩炸弹等）")})
+@login_required
+def upload_document():
+    if not can_write(g.user):
+        return api_error(403, "forbidden", "当前角色不能上传文件")
+    limit = _services().settings.limits.max_bytes
+    if request.content_length and request.content_length > limit + 1024 * 1024:
+        return api_error(413, "file_too_large", f"文件超过大小限制（{limit // (1024 * 1024)} MB）")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return api_error(400, "missing_file", "缺少上传文件（字段 file）")
+    org = _org_param()
+    result = _services().pipeline.ingest(Incoming(source=upload.stream, name=upload.filename, org=org), g.user)
+    if result.status == "rejected":
+        return api_error(result.error.http_status, result.error.code, result.error.message)
+    doc = documents.get(g.session, result.document.id, user=None)
+    body = documents.detail(doc) | {"ingest_status": result.status}
+    if result.status == "duplicate" and not in_scope(g.user, doc.org):
+        # Duplicate of a document the uploader may not see: say so without revealing it.
+        return api_error(409, "duplicate_out_of_scope", "该文件已由其他单位归档")
+    return jsonify(body), 201 if result.status == "stored" else 200
+
+
+@bp.get("/documents")
+@documented("/documents", "get", summary="文件列表 / list documents",
+            parameters=[
+                {"name": "org", "in": "query", "schema": {"type": "string"}, "description": "单位子树"},
+                {"name": "year", "in": "query", "schema": {"type": "integer"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "default": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "default": 50, "maximum": 200}}],
+            responses={"200": json_response("文件列表", ref("DocumentList")), "400": error_response("参数无效")})
+@login_required
+def list_documents():
+    try:
+        year = _int_arg("year")
+        page = _int_arg("page") or 1
+        per_page = _int_arg("per_page") or 50
+    except ValueError as e:
+        return api_error(400, "bad_parameter", f"参数 {e} 应为整数")
+    org = _org_param() if request.args.get("org") else None
+    result = documents.get_all(g.session, user=g.user, org=org, year=year, page=page, per_page=per_page)
+    return {"total": result.total, "page": result.page, "per_page": result.per_page,
+            "items": [documents.summary(d) for d in result.items]}
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(name) from None
+
+
+@bp.get("/documents/<int:document_id>")
+@documented("/documents/{id}", "get", summary="文件详情 / one document",
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {"name": "text", "in": "query", "schema": {"type": "boolean"},
+                         "description": "包含提取的全文"}],
+            responses={"200": json_response("文件", ref("Document")), "404": error_response("不存在或无权访问")})
+@login_required
+def get_document(document_id: int):
+    with_text = request.args.get("text", "").lower() in ("1", "true", "yes")
+    doc = documents.get(g.session, document_id, user=g.user, with_text=with_text)
+    return documents.detail(doc, with_text=with_text)
+
+
+@bp.get("/documents/<int:document_id>/file")
+@documented("/documents/{id}/file", "get", summary="下载原件 / download the original",
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            responses={"200": {"description": "原始文件", "content": {"application/octet-stream": {}}},
+                       "404": error_response("不存在或无权访问")})
+@login_required
+def download_document(document_id: int):
+    doc = documents.get(g.session, document_id, user=g.user)
+    response = send_file(_services().store.open(doc.sha256), mimetype=doc.mime_type,
+                         conditional=True, etag=doc.sha256, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(doc.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/ingest-jobs")
+@documented("/ingest-jobs", "post", summary="上传文件夹（后台任务） / upload a folder as a job",
+            description="multipart 字段 files 可重复，文件名可带相对路径（如 黎元村/2020/a.docx）；"
+                        "子文件夹名为下级单位名时归入该单位。",
+            requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["files"], "properties": {
+                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "org": {"type": "string"}}}}}},
+            responses={"202": json_response("任务已排队 / job queued", ref("Job")),
+                       "400": error_response("请求无效"), "403": error_response("无权上传")})
+@login_required
+def create_ingest_job():
+    if not can_write(g.user):
+        return api_error(403, "forbidden", "当前角色不能上传文件")
+    files = [f for f in request.files.getlist("files") if f.filename]
+    if not files:
+        return api_error(400, "missing_file", "缺少上传文件（字段 files）")
+    org = _org_param()
+    services = _services()
+    job = jobs.create_job(g.session, kind="ingest", user=g.user, org=org, params={"org": org.path})
+    try:
+        job.total = stage_upload(services, job, ((f.filename, f.stream) for f in files))
+    except BadUpload as e:
+        g.session.rollback()
+        return api_error(400, e.code, e.message)
+    g.session.commit()
+    jobs.enqueue_ingest(job.id)
+    g.session.refresh(job)
+    response = jsonify(_job_body(job))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.get_job", job_id=job.id)
+    return response
+
+
+@bp.get("/jobs/<job_id>")
+@documented("/jobs/{id}", "get", summary="任务进度 / job progress",
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            responses={"200": json_response("任务", ref("Job")), "404": error_response("不存在")})
+@login_required
+def get_job(job_id: str):
+    job = g.session.get(Job, job_id)
+    if job is None or (job.user_id != g.user.id and g.user.role != "admin"):
+        return api_error(404)
+    return _job_body(job)
+
+
+def _job_body(job: Job) -> dict:
+    return jobs.job_dict(job) | {"counts": result_counts(job.results or [])}
+

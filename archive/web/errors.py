@@ -1,0 +1,51 @@
+"""Errors as JSON under /api, as plain Chinese pages elsewhere; never a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template_string, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("bad_request", "请求无效"),
+    401: ("unauthorized", "需要登录或有效的 API 令牌"),
+    403: ("forbidden", "无权执行此操作"),
+    404: ("not_found", "记录不存在或无权访问"),
+    405: ("method_not_allowed", "不支持的请求方法"),
+    413: ("file_too_large", "上传内容超过大小限制"),
+    415: ("unsupported_type", "不支持的文件类型"),
+    422: ("unprocessable", "无法处理的内容"),
+    500: ("internal_error", "服务器内部错误，请联系管理员"),
+}
+
+PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{{ status }}</title>
+<body style="font-family:sans-serif;margin:4rem"><h1>{{ status }}</h1><p>{{ message }}</p>
+<p><a href="/">返回首页</a></p></body></html>"""
+
+
+def api_error(status: int, code: str | None = None, message: str | None = None, **extra):
+    default_code, default_message = MESSAGES.get(status, ("error", "请求失败"))
+    body = {"error": {"code": code or default_code, "message": message or default_message, **extra}}
+    return jsonify(body), status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            return api_error(exc.code or 500)
+        _, message = MESSAGES.get(exc.code or 500, ("", exc.name))
+        return render_template_string(PAGE, status=exc.code, message=message), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s", request.path)
+        if _wants_json():
+            return api_error(500)
+        return render_template_string(PAGE, status=500, message=MESSAGES[500][1]), 500

@@ -251,7 +251,11 @@ def run_cmd(host: str, port: int, worker: bool):
     if worker:
         consumer = huey.create_consumer(workers=1, worker_type="thread")
         consumer.start()
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    # Flask's app.run() refuses to start under its own CLI; werkzeug's server is what it would use.
+    click.echo(f"扶贫档案管理系统：http://{host}:{port}/")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @main.command("worker", help="运行后台任务处理进程。 / Run the background job worker.")

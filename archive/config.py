@@ -21,8 +21,6 @@ class Settings:
     redis_url: str | None
     secret_key: str
     limits: Limits = field(default_factory=Limits)
-    # Huey runs tasks inline (no consumer) when True: tests and single-process use.
-    jobs_immediate: bool = False
 
     @property
     def files_dir(self) -> Path:

@@ -6,28 +6,31 @@ Huey only carries the job id.
 from __future__ import annotations
 
 from flask import Flask
-from huey import RedisHuey, SqliteHuey
+from huey import Huey
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-from archive.config import load_settings
+from archive.config import Settings
 from archive.models import Job
 
-
-def _make_huey():
-    settings = load_settings()
-    if settings.redis_url:
-        return RedisHuey("archive", url=settings.redis_url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("archive", filename=str(settings.jobs_db))
-
-
-huey = _make_huey()
+# Storage is set by `bind` from the app's settings; every entry point (CLI, WSGI, worker) creates the
+# app first. In Huey's immediate mode (tests) tasks run inline on in-memory storage.
+huey = Huey("archive", storage_class=MemoryStorage)
 _app: Flask | None = None
 
 
 def bind(app: Flask) -> None:
-    """Tasks in this process run against this app (its database, its file store)."""
+    """Tasks in this process run against this app (its database, its file store, its queue)."""
     global _app
     _app = app
+    configure(app.extensions["archive"].settings)
+
+
+def configure(settings: Settings) -> None:
+    if settings.redis_url:
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": settings.redis_url}
+    else:
+        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(settings.jobs_db)}
+    huey.storage = huey.create_storage()
 
 
 def _services():

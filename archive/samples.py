@@ -23,6 +23,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 __all__ = [
     "SampleDoc",
@@ -39,6 +40,7 @@ __all__ = [
     "write_xlsx_ledger",
     "write_jpeg",
     "write_random_file",
+    "WrittenFile",
     "build_tree",
 ]
 
@@ -906,6 +908,12 @@ _SUBFOLDERS = {
 _UNSAFE = re.compile(r'[\\/:*?"<>|]')
 
 
+class WrittenFile(NamedTuple):
+    path: Path
+    pages: int | None          # PDF page count; None for other formats
+    doc: SampleDoc | None      # the document behind a docx/pdf/txt file
+
+
 def _unique(path: Path) -> Path:
     """Avoid clobbering: 标题.docx → 标题（2）.docx."""
     if not path.exists():
@@ -935,11 +943,12 @@ def write_random_file(
     year: int,
     fmt: str,
     pages: int | None = None,
-) -> tuple[Path, int | None]:
+) -> WrittenFile:
     """Write one random file of format ``fmt`` (docx/pdf/txt/xlsx/jpg) in ``folder``.
 
-    Sub-folders such as ``2020年/会议记录/`` are chosen here too.  Returns
-    the written path and its page count (PDF only; None for other formats).
+    Sub-folders such as ``2020年/会议记录/`` are chosen here too.  Returns the
+    path, the page count (PDF only) and the generated document (text formats),
+    so callers can check what an ingest extracted.
     """
     if fmt not in _FORMAT_WEIGHTS:
         raise ValueError(f"unknown format {fmt!r}")
@@ -965,7 +974,7 @@ def write_random_file(
     if fmt == "xlsx":
         name = rng.choice([f"{unit_name}{year}年帮扶台账", f"{year}年帮扶责任人台账", f"{unit_name}贫困户花名册{year}"])
         path = write_xlsx_ledger(_unique(target_dir / f"{name}.xlsx"), rng, unit_name, year, rng.randint(8, 40))
-        return path, None
+        return WrittenFile(path, None, None)
     if fmt == "jpg":
         date = _random_date(rng, year)
         name = rng.choice([
@@ -973,15 +982,15 @@ def write_random_file(
             f"{random_name(rng)}户入户走访照片",
             f"{date.month}月{date.day}日帮扶活动",
         ])
-        return write_jpeg(_unique(target_dir / f"{name}.jpg"), rng), None
+        return WrittenFile(write_jpeg(_unique(target_dir / f"{name}.jpg"), rng), None, None)
 
     path = _unique(target_dir / _doc_filename(rng, doc, fmt))
     if fmt == "docx":
-        return write_docx(doc, path), None
+        return WrittenFile(write_docx(doc, path), None, doc)
     if fmt == "pdf":
-        return write_pdf(doc, path, pages), pages
+        return WrittenFile(write_pdf(doc, path, pages), pages, doc)
     encoding = "gb18030" if rng.random() < 0.8 else "utf-8"
-    return write_txt(doc, path, encoding=encoding), None
+    return WrittenFile(write_txt(doc, path, encoding=encoding), None, doc)
 
 
 def build_tree(
@@ -1014,7 +1023,7 @@ def build_tree(
         unit_name = PurePosixPath(org_path).name
         for _ in range(per_unit):
             fmt = rng.choices(fmts, weights=fmt_weights)[0]
-            path, _pages = write_random_file(unit_dir, rng, unit_name=unit_name, level=level,
+            path, _, _ = write_random_file(unit_dir, rng, unit_name=unit_name, level=level,
                                              year=rng.choice(years), fmt=fmt)
             written.append((path.relative_to(root).as_posix(), org_path))
     return written

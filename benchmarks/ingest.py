@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import random
-import resource
 import shlex
 import shutil
 import sqlite3
@@ -63,6 +62,9 @@ class Generated:
     docx_pages: int = 0        # nominal: the body was sized for this many pages
     bytes: int = 0
     seconds: float = 0.0
+    # absolute path -> (expected org display path, generated title): lets the
+    # report say whether ingest filed and titled the documents correctly.
+    expected: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def generate(tree: Path, n_docs: int, seed: int) -> Generated:
@@ -76,9 +78,10 @@ def generate(tree: Path, n_docs: int, seed: int) -> Generated:
         unit = rng.choices(units, weights=weights)[0]
         fmt = "docx" if i % 2 == 0 else "pdf"
         pages = rng.randint(1, 10) if fmt == "pdf" else rng.randint(1, 3)
-        path, _ = samples.write_random_file(
+        path, _, doc = samples.write_random_file(
             tree.joinpath(*unit.split("/")), rng, unit_name=unit.rsplit("/", 1)[-1],
             level=samples.unit_level(unit), year=rng.choice(YEARS), fmt=fmt, pages=pages)
+        stats.expected[str(path)] = (unit, doc.title)
         stats.files += 1
         stats.bytes += path.stat().st_size
         if fmt == "pdf":
@@ -246,6 +249,16 @@ def _mb(n_bytes: float) -> str:
     return f"{n_bytes / 1024 / 1024:.1f} MB"
 
 
+def _accuracy(gen: Generated, results: list[dict]) -> str:
+    """How many accepted files landed in the right unit with the generated title."""
+    accepted = [r for r in results if r.get("status") in ("stored", "duplicate")]
+    known = [(r, gen.expected[str(Path(r["path"]).resolve())]) for r in accepted
+             if str(Path(r.get("path", "")).resolve()) in gen.expected]
+    org_ok = sum(r.get("org") == unit for r, (unit, _) in known)
+    title_ok = sum(r.get("title") == title for r, (_, title) in known)
+    return f"org {org_ok}/{len(known)}, title {title_ok}/{len(known)} (of accepted files)"
+
+
 def print_generation(gen: Generated, tree: Path) -> None:
     print(f"generated   {gen.files} files ({gen.docx} DOCX, {gen.pdf} PDF) in {gen.seconds:.1f} s -> {tree}")
     print(f"            {_mb(gen.bytes)}; PDF pages {gen.pdf_pages}, DOCX pages (nominal) {gen.docx_pages}")
@@ -267,14 +280,15 @@ def print_report(gen: Generated, run: IngestRun, bench_cmd: str, ingest_cmd: str
     print(f"exit code   {run.exit_code} (1 means something was rejected)")
     print(f"documents   {processed} reported of {gen.files} generated "
           f"({gen.docx} DOCX, {gen.pdf} PDF)")
-    print(f"statuses    " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none")
+    print("statuses    " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    print(f"accuracy    {_accuracy(gen, run.results)}")
     print(f"pages       {pages} ({gen.pdf_pages} PDF exact + {gen.docx_pages} DOCX nominal)")
     print(f"data        {_mb(gen.bytes)}")
     print(f"wall time   {run.seconds:.2f} s")
     print(f"rate        {rate:.1f} documents/s, {pages / run.seconds:.1f} pages/s, "
           f"{gen.bytes / 1024 / 1024 / run.seconds:.2f} MB/s")
     print(f"peak RSS    {mem.peak_tree_kb / 1024:.0f} MB process tree (sum, sampled every "
-          f"{mem.interval:g} s, up to {mem.max_processes} processes); "
+          f"{mem.interval:g} s, up to {mem.max_processes} processes; shared pages count per process); "
           f"largest single process {max(mem.peak_single_kb, run.maxrss_kb) / 1024:.0f} MB (getrusage)")
     rejected = [r for r in run.results if r.get("status") == "rejected"][:5]
     for r in rejected:
@@ -290,6 +304,14 @@ def print_report(gen: Generated, run: IngestRun, bench_cmd: str, ingest_cmd: str
 
 
 # --------------------------------------------------------------------------
+
+def _short(path: str) -> str:
+    """.venv/bin/python rather than /home/.../.venv/bin/python when inside the repo."""
+    try:
+        return str(Path(path).relative_to(REPO))
+    except ValueError:
+        return path
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -308,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.docs < 1:
         sys.exit("--docs must be at least 1")
-    bench_cmd = shlex.join([sys.executable, *sys.argv] if argv is None else ["ingest.py", *argv])
+    bench_cmd = shlex.join([_short(sys.executable), *sys.argv] if argv is None
+                           else ["benchmarks/ingest.py", *argv])
 
     if args.keep:
         workdir = args.keep.resolve()

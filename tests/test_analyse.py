@@ -132,6 +132,44 @@ def test_docx_without_heading_has_no_title(tmp_path):
     assert got.text.strip() == "只有正文，没有标题样式。"
 
 
+NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+      'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+      'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+      'xmlns:v="urn:schemas-microsoft-com:vml"')
+TEXT_BOX = "<w:txbxContent><w:p><w:r><w:t>文本框中的发文机关</w:t></w:r></w:p></w:txbxContent>"
+EXTRA_BODY = [
+    # Content control (form templates): python-docx's own iterator skips it.
+    f"<w:sdt {NS}><w:sdtContent><w:p><w:r><w:t>控件中的文号：某扶发〔2019〕3号</w:t></w:r></w:p>"
+    "</w:sdtContent></w:sdt>",
+    # Tracked changes: the insertion counts, the deletion does not.
+    f'<w:p {NS}><w:r><w:t xml:space="preserve">原有文字</w:t></w:r><w:ins w:id="1" w:author="a">'
+    '<w:r><w:t>新增文字</w:t></w:r></w:ins><w:del w:id="2" w:author="a"><w:r><w:delText>删除文字</w:delText>'
+    "</w:r></w:del></w:p>",
+    # A text box, stored twice (DrawingML choice + VML fallback) as Word does.
+    f"<w:p {NS}><w:r><w:t>正文带文本框</w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires=\"wps\">"
+    f"<w:drawing><wps:txbx>{TEXT_BOX}</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>"
+    f"{TEXT_BOX}</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>",
+]
+
+
+def test_docx_content_controls_tracked_changes_text_boxes(tmp_path):
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_paragraph("第一段")
+    for xml in EXTRA_BODY:
+        d.element.body.sectPr.addprevious(parse_xml(xml))
+    d.save(tmp_path / "rich.docx")
+    text = analyse(str(tmp_path / "rich.docx"), in_process=True).text
+    assert text.split("\n") == [
+        "第一段",
+        "控件中的文号：某扶发〔2019〕3号",
+        "原有文字新增文字",
+        "正文带文本框",
+        "文本框中的发文机关",
+    ]
+
+
 # ---------------------------------------------------------------- XLSX
 
 def test_xlsx_every_sheet_dates_and_integers(tmp_path):

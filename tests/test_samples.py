@@ -173,10 +173,12 @@ def test_build_tree_same_seed_same_tree(tmp_path):
 
 
 def test_write_random_file_reports_pdf_pages(tmp_path):
-    path, pages = samples.write_random_file(tmp_path, random.Random(3), unit_name="黎元村",
-                                            level="village", year=2021, fmt="pdf", pages=7)
-    assert pages == 7
-    assert len(PdfReader(str(path)).pages) == 7
+    written = samples.write_random_file(tmp_path, random.Random(3), unit_name="黎元村",
+                                        level="village", year=2021, fmt="pdf", pages=7)
+    assert written.pages == 7
+    reader = PdfReader(str(written.path))
+    assert len(reader.pages) == 7
+    assert _squash(written.doc.title) in _squash(reader.pages[0].extract_text())
 
 
 def test_unit_level():

@@ -1,0 +1,4 @@
+"""WSGI entry point for a production server, e.g. `gunicorn wsgi:app`."""
+from archive import create_app
+
+app = create_app()

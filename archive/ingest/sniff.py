@@ -40,8 +40,7 @@ def sniff(path: str) -> str:
     with open(path, "rb") as f:
         head = f.read(_TEXT_SAMPLE)
 
-    # PDF readers accept junk before the header within the first 1 KB.
-    if b"%PDF-" in head[:1024]:
+    if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
@@ -55,12 +54,17 @@ def sniff(path: str) -> str:
         return _sniff_zip(path)
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         raise _unsupported("不支持的文件类型（WEBP 图片），请转为 JPG/PNG")
+
+    is_text = _looks_like_text(head, truncated=len(head) == _TEXT_SAMPLE)
+    # PDF readers accept junk (mail headers...) before the header within the
+    # first 1 KB; a text note that merely mentions "%PDF-" stays text.
+    if not is_text and b"%PDF-" in head[:1024]:
+        return "pdf"
     for magic, what in _KNOWN_BINARIES:
-        # Text could start with "BM"/"MZ" by chance; only call it binary if
-        # it does not also look like text.
-        if head.startswith(magic) and not _looks_like_text(head, len(head) == _TEXT_SAMPLE):
+        # Text could start with "BM"/"MZ" by chance.
+        if head.startswith(magic) and not is_text:
             raise _unsupported(f"不支持的文件类型（{what}）")
-    if _looks_like_text(head, truncated=len(head) == _TEXT_SAMPLE):
+    if is_text:
         return "txt"
     if not _CONTROL_BYTES.search(head):
         # No control bytes at all: text in an encoding we cannot read

@@ -6,8 +6,8 @@ import zipfile
 
 import docx
 from docx.table import Table
-from lxml import etree
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from ..guards import parser_guard
 from ..types import Extracted, Limits

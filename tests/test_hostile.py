@@ -5,7 +5,6 @@ import io
 import random
 import re
 import struct
-import time
 import zipfile
 import zlib
 
@@ -231,11 +230,20 @@ def test_pdf_with_user_password(tmp_path):
     assert (error.code, error.message) == ("encrypted", "文件已加密，请去除密码后再上传")
 
 
-def test_permissions_only_pdf_accepted(tmp_path):
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_permissions_only_pdf_accepted(tmp_path, algorithm):
+    # Acrobat and WPS write AES by default; government PDFs often only forbid editing.
     writer = PdfWriter(clone_from=PdfReader(text_pdf(tmp_path / "src.pdf")))
-    writer.encrypt(user_password="", owner_password="owner")
+    writer.encrypt(user_password="", owner_password="owner", algorithm=algorithm)
     writer.write(tmp_path / "perm.pdf")
     assert "资金拨付" in analyse(str(tmp_path / "perm.pdf"), Limits()).text
+
+
+def test_aes_pdf_with_user_password(tmp_path):
+    writer = PdfWriter(clone_from=PdfReader(text_pdf(tmp_path / "src.pdf")))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-256")
+    writer.write(tmp_path / "locked.pdf")
+    assert refused(tmp_path / "locked.pdf").code == "encrypted"
 
 
 @pytest.mark.parametrize("make", [
@@ -299,10 +307,8 @@ def test_timeout_kills_worker_and_pool_recovers(tmp_path):
     path = slow_docx(tmp_path / "slow.docx")
     small = small_docx(tmp_path / "ok.docx")
     assert analyse(str(small), Limits()).text.strip() == "扶贫档案正文"   # workers up
-    start = time.perf_counter()
     error = refused(path, Limits(timeout_seconds=0.01))
     assert (error.code, error.message) == ("timeout", "文件解析超时")
-    assert time.perf_counter() - start < 1.0
     # The killed worker is replaced; later files are unaffected.
     assert analyse(str(small), Limits()).text.strip() == "扶贫档案正文"
 

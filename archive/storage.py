@@ -44,7 +44,9 @@ class FileStore:
         return self.path_for(sha256).exists()
 
     def stage(self, source: BinaryIO | str | os.PathLike, max_bytes: int | None = None) -> Staged:
-        """Copy into a temp file while hashing; refuse past max_bytes without reading the rest."""
+        """Copy into a temp file while hashing; refuse past max_bytes without reading the rest.
+
+    Not fsynced here: most rejected and duplicate files never need to be durable (see commit)."""
         self.ensure()
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="in-")
         tmp_path = Path(tmp_name)
@@ -57,8 +59,6 @@ class FileStore:
                         raise TooLarge(max_bytes)
                     digest.update(chunk)
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
         except BaseException:
             tmp_path.unlink(missing_ok=True)
             raise
@@ -71,6 +71,8 @@ class FileStore:
             staged.discard()
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
+        # Durable before it is linked in: only files that are kept pay for the fsync.
+        _fsync_file(staged.path)
         os.chmod(staged.path, 0o444)
         # link() fails if the target appeared meanwhile, so a stored file is never overwritten.
         try:
@@ -149,6 +151,14 @@ class _open:
     def __exit__(self, *exc):
         if self.owned:
             self.f.close()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

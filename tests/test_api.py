@@ -5,6 +5,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
+from openapi_spec_validator import validate
+
 from archive import samples
 from tests.conftest import bearer
 
@@ -134,6 +136,7 @@ def test_folder_upload_runs_as_job(client, make_user):
 
 def test_openapi_document_lists_the_api(client):
     spec = client.get("/api/v1/openapi.json").json
+    validate(spec)  # a valid OpenAPI 3 document, not just JSON
     assert spec["openapi"].startswith("3.")
     for path in ("/documents", "/documents/{id}", "/documents/{id}/file", "/ingest-jobs", "/jobs/{id}"):
         assert path in spec["paths"]

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Iterable
 
 from archive.container import Services
-from archive.ingest.pipeline import IngestResult
 from archive.ingest.walk import walk
 from archive.models import Job, OrgUnit, User
 from archive.models.base import utcnow
+
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 
 
 class BadUpload(ValueError):
@@ -52,7 +54,6 @@ def run_ingest_job(services: Services, job_id: str) -> None:
         if job is None or job.status != "queued":
             return
         job.status, job.started_at = "running", utcnow()
-        job.total = sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
     try:
         with db.session() as session:
             job = session.get(Job, job_id)
@@ -60,17 +61,16 @@ def run_ingest_job(services: Services, job_id: str) -> None:
             start = session.get(OrgUnit, job.org_id) if job.org_id else None
             # Walk the staged folder as its own top folder: its name (the job id) is no unit's.
             items = list(walk(session, [str(root)], start)) if root.exists() else []
-            if user is not None:
-                user.org  # loaded for the pipeline's scope needs after this session
             for item in items:
-                item.name = str(Path(item.name).relative_to(root)) if item.name.startswith(str(root)) else item.name
-        results = []
+                item.name = str(Path(item.name).relative_to(root))  # report the uploaded relative path
+        results, last_saved = [], time.monotonic()
         for result in services.pipeline.ingest_many(items, user):
             results.append(result.as_dict())
-            _record_progress(services, job_id, results)
-        with db.session() as session:
-            job = session.get(Job, job_id)
-            job.status, job.finished_at = "done", utcnow()
+            # Rewriting the results list after every file would be quadratic in the batch size.
+            if time.monotonic() - last_saved > PROGRESS_INTERVAL:
+                _record_progress(services, job_id, results)
+                last_saved = time.monotonic()
+        _record_progress(services, job_id, results, finished=True)
     except Exception as exc:  # the job row must say it failed; the exception still reaches Huey's log
         with db.session() as session:
             job = session.get(Job, job_id)
@@ -80,11 +80,13 @@ def run_ingest_job(services: Services, job_id: str) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _record_progress(services: Services, job_id: str, results: list[dict]) -> None:
+def _record_progress(services: Services, job_id: str, results: list[dict], finished: bool = False) -> None:
     with services.db.session() as session:
         job = session.get(Job, job_id)
         job.done = len(results)
         job.results = list(results)
+        if finished:
+            job.status, job.finished_at = "done", utcnow()
 
 
 def result_counts(results: list[dict]) -> dict:
@@ -93,5 +95,3 @@ def result_counts(results: list[dict]) -> dict:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     return counts
 
-
-__all__ = ["BadUpload", "stage_upload", "run_ingest_job", "result_counts", "IngestResult"]

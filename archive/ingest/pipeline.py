@@ -16,7 +16,7 @@ import os
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -169,5 +169,3 @@ class Pipeline:
 def no_unit_error() -> IngestError:
     return IngestError("no_org", "文件不在任何单位的文件夹内，请用 --org 指定单位", 422)
 
-
-OnResult = Callable[[IngestResult], None]

@@ -10,15 +10,16 @@ from archive.container import Services, build
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_request_bytes)
     app.json.ensure_ascii = False
     services = build(settings)
     app.extensions["archive"] = services
 
     from archive import jobs
-    from archive.web import api, errors, ui
+    from archive.web import api, errors, security, ui
 
     jobs.bind(app)
+    security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(ui.bp)
     errors.register(app)

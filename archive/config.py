@@ -21,6 +21,8 @@ class Settings:
     redis_url: str | None
     secret_key: str
     limits: Limits = field(default_factory=Limits)
+    # A whole request (a folder upload carries many files); single files are held to limits.max_bytes.
+    max_request_bytes: int = 2048 * 1024 * 1024
 
     @property
     def files_dir(self) -> Path:
@@ -50,6 +52,7 @@ def load_settings(**overrides) -> Settings:
         redis_url=overrides.pop("redis_url", None) or os.environ.get("ARCHIVE_REDIS_URL") or None,
         secret_key=overrides.pop("secret_key", None) or os.environ.get("ARCHIVE_SECRET_KEY") or _dev_secret(data_dir),
         limits=limits,
+        max_request_bytes=overrides.pop("max_request_bytes", None) or _int_env("ARCHIVE_MAX_REQUEST_MB", 2048) * 1024 * 1024,
         **overrides,
     )
     return settings

@@ -42,11 +42,28 @@ def _services():
     return _app.extensions["archive"]
 
 
-def create_job(session, *, kind: str, user, org, params: dict) -> Job:
-    job = Job(kind=kind, user_id=user.id if user else None, org_id=org.id if org else None, params=params)
+def create_job(session, *, kind: str, user, org, params: dict, job_id: str | None = None) -> Job:
+    job = Job(id=job_id, kind=kind, user_id=user.id if user else None, org_id=org.id if org else None,
+              params=params)
     session.add(job)
     session.flush()
     return job
+
+
+def get_for(session, user, job_id: str) -> Job:
+    """A job as seen by `user`: their own, or, for an admin, any job of a unit in their scope."""
+    from archive.auth.scope import OutOfScope, in_scope
+    from archive.models import OrgUnit
+
+    job = session.get(Job, job_id)
+    if job is None:
+        raise OutOfScope()
+    if job.user_id == user.id:
+        return job
+    org = session.get(OrgUnit, job.org_id) if job.org_id else None
+    if user.role == "admin" and org is not None and in_scope(user, org):
+        return job
+    raise OutOfScope()
 
 
 def job_dict(job: Job) -> dict:

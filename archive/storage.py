@@ -1,14 +1,18 @@
 """Content-addressed file store: files/ab/cd/<sha256>, written once, never overwritten."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 CHUNK = 1024 * 1024
+STALE_TEMP_SECONDS = 3600
 
 
 class TooLarge(Exception):
@@ -36,6 +40,17 @@ class FileStore:
 
     def ensure(self) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def lock(self):
+        """An exclusive lock on the store, across threads and processes (flock on one file)."""
+        self.ensure()
+        with open(self.root / ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -72,7 +87,7 @@ class FileStore:
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         # Durable before it is linked in: only files that are kept pay for the fsync.
-        _fsync_file(staged.path)
+        _fsync(staged.path)
         os.chmod(staged.path, 0o444)
         # link() fails if the target appeared meanwhile, so a stored file is never overwritten.
         try:
@@ -81,7 +96,7 @@ class FileStore:
             staged.discard()
             return False
         staged.discard()
-        _fsync_dir(target.parent)
+        _fsync(target.parent)
         return True
 
     def remove(self, sha256: str) -> None:
@@ -120,7 +135,10 @@ class FileStore:
             else:
                 report.ok += 1
         report.orphans = sorted(set(self.iter_hashes()) - expected)
-        report.stale_temp = sorted(str(p) for p in self.tmp.glob("*")) if self.tmp.exists() else []
+        # Temp files belong to ingests under way; an hour-old one was left by a crash.
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        report.stale_temp = sorted(str(p) for p in self.tmp.glob("*") if p.stat().st_mtime < cutoff) \
+            if self.tmp.exists() else []
         return report
 
 
@@ -134,7 +152,7 @@ class FixityReport:
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.corrupt or self.orphans)
+        return not (self.missing or self.corrupt or self.orphans or self.stale_temp)
 
 
 class _open:
@@ -153,15 +171,8 @@ class _open:
             self.f.close()
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """fsync a file, or a directory (which makes a new entry in it durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -169,3 +169,10 @@ def make_user(services, org_tree):
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def leftover_files(services) -> list[str]:
+    """Everything the file store holds: stored files and temp files (the lock file aside)."""
+    store = services.store
+    temp = [p.name for p in store.tmp.iterdir()] if store.tmp.exists() else []
+    return sorted(store.iter_hashes()) + temp

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from openapi_spec_validator import validate
 
 from archive import samples
-from tests.conftest import bearer
+from tests.conftest import bearer, leftover_files
 
 
 def _docx_bytes(seed=1, unit="黎元村", level="village", year=2020) -> tuple[bytes, object]:
@@ -98,7 +98,7 @@ def test_rejections_have_status_and_error_object(client, make_user, services):
     r = client.post("/api/v1/documents", data={}, headers=bearer(token), content_type="multipart/form-data")
     assert r.status_code == 400 and r.json["error"]["code"] == "missing_file"
     assert client.get("/api/v1/documents", headers=bearer(token)).json["total"] == 0
-    assert [p for p in services.store.root.rglob("*") if p.is_file()] == []
+    assert leftover_files(services) == []
 
 
 def test_bad_parameters(client, make_user):
@@ -144,6 +144,54 @@ def test_openapi_document_lists_the_api(client):
     assert "413" in spec["paths"]["/documents"]["post"]["responses"]
 
 
-def test_home_page_renders(client):
+def test_home_page_needs_login(client):
     r = client.get("/")
-    assert r.status_code == 200 and "扶贫档案管理系统" in r.get_data(as_text=True)
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    page = client.get("/login")
+    assert page.status_code == 200 and "扶贫档案管理系统" in page.get_data(as_text=True)
+
+
+def _post_folder(client, token, files, org=None):
+    form = {"files": [(io.BytesIO(data), name) for name, data in files]}
+    if org:
+        form["org"] = org
+    return client.post("/api/v1/ingest-jobs", data=form, headers=bearer(token), content_type="multipart/form-data")
+
+
+def test_folder_job_hides_other_units_documents(client, make_user):
+    _, liyuan = make_user("liyuan", "黎元村")
+    _, dongguan = make_user("dongguan", "东关村")
+    _, other_admin = make_user("admin_b", "宝莲寺镇", role="admin")
+    _, town_admin = make_user("admin_town", "莲蓬寺镇", role="admin")
+    data, doc = _docx_bytes()
+    assert _upload(client, liyuan, data, "a.docx").status_code == 201
+    r = _post_folder(client, dongguan, [("x/a.docx", data), ("x/Thumbs.db", b"\x00junk")])
+    job = client.get(r.headers["Location"], headers=bearer(dongguan)).json
+    (result,) = job["results"]
+    assert job["total"] == 1 and job["progress"] == 1.0  # the system file is skipped, not counted
+    assert result["status"] == "duplicate" and result["error"]["code"] == "duplicate_out_of_scope"
+    assert result["title"] is None and result["document_id"] is None and doc.title not in str(job)
+    assert client.get(r.headers["Location"], headers=bearer(other_admin)).status_code == 404
+    assert client.get(r.headers["Location"], headers=bearer(town_admin)).status_code == 200
+
+
+def test_folder_upload_bad_names_leave_nothing(client, make_user, services):
+    _, token = make_user("clerk1", "黎元村")
+    for files in ([("a/b.txt", b"one"), ("a/b.txt", b"two")], [("a", b"file"), ("a/b.txt", b"two")],
+                  [("../..", b"x")]):
+        r = _post_folder(client, token, files)
+        assert r.status_code == 400 and r.json["error"]["code"] == "bad_upload", r.json
+    uploads = services.settings.uploads_dir
+    assert not uploads.exists() or list(uploads.iterdir()) == []
+    from sqlalchemy import func, select
+
+    from archive.models import Job
+    with services.db.session() as session:
+        assert session.scalar(select(func.count(Job.id))) == 0
+
+
+def test_timestamps_carry_their_zone(client, make_user):
+    _, token = make_user("clerk1", "黎元村")
+    data, _ = _docx_bytes()
+    body = _upload(client, token, data, "a.docx").json
+    assert body["created_at"].endswith("+00:00")

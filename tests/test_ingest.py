@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from archive import samples
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
+from tests.conftest import leftover_files
 
 TREE_ORGS = [
     "河南省/安阳市/文峰区",
@@ -28,8 +29,6 @@ def _count(services, model=Document) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
-def _store_files(services) -> list:
-    return [p for p in services.store.root.rglob("*") if p.is_file()]
 
 
 def test_folder_tree_lands_in_units_then_all_duplicates(cli, services, org_tree, tmp_path):
@@ -189,7 +188,7 @@ def test_hostile_file_rejected_leaving_nothing(cli, services, org_tree, files_di
     assert line["error"]["code"] == code
     assert any("\u4e00" <= ch <= "\u9fff" for ch in line["error"]["message"])
     assert _count(services) == 0
-    assert _store_files(services) == []  # nothing stored, no temp file left
+    assert leftover_files(services) == []  # nothing stored, no temp file left
 
 
 def test_rejection_in_a_batch_does_not_stop_the_rest(services, org_tree, files_dir):
@@ -206,7 +205,7 @@ def test_rejection_in_a_batch_does_not_stop_the_rest(services, org_tree, files_d
     assert [r.status for r in results] == ["rejected", "stored", "duplicate"]
     assert results[2].document.id == results[1].document.id
     assert _count(services) == 1
-    assert len(_store_files(services)) == 1
+    assert len(leftover_files(services)) == 1
 
 
 def test_check_reports_corruption(cli, services, org_tree, files_dir):
@@ -214,7 +213,7 @@ def test_check_reports_corruption(cli, services, org_tree, files_dir):
     cli("ingest", str(files_dir / "a.txt"), "--org", "410502100201")
     ok = cli("check")
     assert ok.exit_code == 0 and "检查通过" in ok.output
-    stored = _store_files(services)[0]
+    stored = services.store.path_for(leftover_files(services)[0])
     stored.chmod(0o644)
     stored.write_bytes(b"changed")
     (services.store.root / "ab" / "cd").mkdir(parents=True)
@@ -226,3 +225,51 @@ def test_check_reports_corruption(cli, services, org_tree, files_dir):
     stored.unlink()
     missing = json.loads(cli("check", "--json").output)
     assert missing["missing"] == [stored.name]
+
+
+def test_text_with_nul_characters_is_stored(cli, services, org_tree, files_dir):
+    # NUL bytes cannot go into PostgreSQL text; they are dropped from the extracted text.
+    path = files_dir / "nul.txt"
+    path.write_bytes("\ufeff关于黎元村危房改造的报告\x00\x00第二行".encode("utf-8"))
+    result = cli("ingest", str(path), "--org", "410502100201", "--json")
+    (line,) = _lines(result.output)
+    assert line["status"] == "stored", line
+    shown = json.loads(cli("document", "show", str(line["document_id"]), "--json", "--text").output)
+    assert "\x00" not in shown["text"] and "危房改造" in shown["text"]
+
+
+def test_database_failure_after_storing_leaves_nothing(services, org_tree, files_dir):
+    """Fault injection: the commit fails after the file was placed; row, file and temp all go."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    def fail(session):
+        from archive.models import AuditEvent
+
+        if any(isinstance(o, AuditEvent) for o in [*session.new, *session.identity_map.values()]):
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    path = files_dir / "a.txt"
+    path.write_text("黎元村2021年防返贫动态监测台账", encoding="utf-8")
+    event.listen(Session, "before_commit", fail)
+    try:
+        result = services.pipeline.ingest(Incoming(source=path, name="a.txt", org=org_tree["黎元村"]))
+    finally:
+        event.remove(Session, "before_commit", fail)
+    assert result.status == "rejected" and result.error.code == "internal_error"
+    assert result.as_dict()["org"] == "河南省/安阳市/文峰区/莲蓬寺镇/黎元村"
+    assert _count(services) == 0 and leftover_files(services) == []
+
+
+def test_stopping_a_batch_early_leaves_no_temp_files(services, org_tree, files_dir):
+    items = []
+    for i in range(6):
+        path = files_dir / f"{i}.txt"
+        path.write_text(f"第{i}号 黎元村帮扶记录", encoding="utf-8")
+        items.append(Incoming(source=path, name=path.name, org=org_tree["黎元村"]))
+    results = services.pipeline.ingest_many(items)
+    first = next(results)
+    results.close()
+    assert first.status == "stored"
+    assert leftover_files(services) == [first.document.sha256]

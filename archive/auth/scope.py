@@ -38,6 +38,3 @@ def scoped_org(session: Session, user: User, org: OrgUnit | None) -> OrgUnit:
     require_in_scope(user, org)
     return org
 
-
-def can_write(user: User) -> bool:
-    return user.role in ("admin", "clerk")

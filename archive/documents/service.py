@@ -4,13 +4,18 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
+from archive.audit import service as audit
+from archive.auth import policy
+from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, require_in_scope, restrict
 from archive.models import Document, OrgUnit, User
+from archive.models.base import utcnow
 
 MAX_PER_PAGE = 200
 
@@ -23,8 +28,28 @@ class Page:
     per_page: int
 
 
-def get(session: Session, document_id: int, *, user: User | None, with_text: bool = False) -> Document:
+SORTS = {
+    "created": Document.created_at,
+    "date": Document.doc_date,
+    "title": Document.title,
+    "year": Document.year,
+    "doc_number": Document.doc_number,
+}
+
+
+class InvalidField(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.code = "invalid_field"
+        self.field = field
+        self.message = message
+
+
+def get(session: Session, document_id: int, *, user: User | None, with_text: bool = False,
+        in_trash: bool = False) -> Document:
+    """One document in the user's scope. Trashed documents are only found with in_trash=True."""
     stmt = select(Document).options(joinedload(Document.org)).where(Document.id == document_id)
+    stmt = stmt.where(Document.deleted_at.is_not(None) if in_trash else Document.deleted_at.is_(None))
     if with_text:
         stmt = stmt.options(undefer(Document.text))
     doc = session.scalar(stmt)
@@ -35,6 +60,103 @@ def get(session: Session, document_id: int, *, user: User | None, with_text: boo
     return doc
 
 
+def view(session: Session, actor: Actor, document_id: int, *, with_text: bool = False) -> Document:
+    """Open a document for reading; the view is audited."""
+    doc = get(session, document_id, user=actor.user, with_text=with_text)
+    audit.record(session, actor, "view", object_type="document", object_id=doc.id, org_id=doc.org_id,
+                 summary=doc.title[:200])
+    return doc
+
+
+def download(session: Session, actor: Actor, document_id: int) -> Document:
+    """Fetch a document's original for download; audited, and refused to roles without the right."""
+    doc = get(session, document_id, user=actor.user)
+    policy.require(policy.can_download(actor), "当前角色不能下载原件")
+    audit.record(session, actor, "download", object_type="document", object_id=doc.id, org_id=doc.org_id,
+                 summary=doc.original_name[:200])
+    return doc
+
+
+EDITABLE = ("title", "doc_number", "author", "doc_date", "year")
+
+
+def update(session: Session, actor: Actor, document_id: int, changes: dict) -> Document:
+    """Correct a document's metadata. Only the fields in EDITABLE; before/after go to the audit log."""
+    doc = get(session, document_id, user=actor.user)
+    policy.require(policy.can_edit(actor, doc.org), "当前角色不能修改文件")
+    clean = {name: _clean_field(name, value) for name, value in changes.items() if name in EDITABLE}
+    before, after = {}, {}
+    for name, value in clean.items():
+        old = getattr(doc, name)
+        if old != value:
+            before[name], after[name] = _jsonable(old), _jsonable(value)
+            setattr(doc, name, value)
+    if after:
+        doc.updated_at = utcnow()
+        audit.record(session, actor, "edit", object_type="document", object_id=doc.id, org_id=doc.org_id,
+                     summary=doc.title[:200], changes={"before": before, "after": after})
+    return doc
+
+
+def delete(session: Session, actor: Actor, document_id: int) -> Document:
+    """Move to the trash. The row, the file and the history stay; an admin can restore it."""
+    doc = get(session, document_id, user=actor.user)
+    policy.require(policy.can_edit(actor, doc.org), "当前角色不能删除文件")
+    doc.deleted_at, doc.deleted_by_id = utcnow(), actor.user.id if actor.user else None
+    audit.record(session, actor, "delete", object_type="document", object_id=doc.id, org_id=doc.org_id,
+                 summary=doc.title[:200])
+    return doc
+
+
+def restore(session: Session, actor: Actor, document_id: int) -> Document:
+    doc = get(session, document_id, user=actor.user, in_trash=True)
+    policy.require(policy.can_administer(actor), "只有系统管理员可以从回收站恢复")
+    doc.deleted_at, doc.deleted_by_id = None, None
+    audit.record(session, actor, "restore", object_type="document", object_id=doc.id, org_id=doc.org_id,
+                 summary=doc.title[:200])
+    return doc
+
+
+def _clean_field(name: str, value):
+    if isinstance(value, str):
+        value = " ".join(value.split())
+    if name == "title":
+        if not value:
+            raise InvalidField(name, "题名不能为空")
+        if len(value) > 1000:
+            raise InvalidField(name, "题名过长（最多 1000 字）")
+        return value
+    if name in ("doc_number", "author"):
+        limit = 200 if name == "doc_number" else 500
+        if value and len(value) > limit:
+            raise InvalidField(name, f"{'文号' if name == 'doc_number' else '责任者'}过长")
+        return value or None
+    if name == "doc_date":
+        if value in (None, ""):
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise InvalidField(name, "成文日期格式应为 YYYY-MM-DD") from None
+    if name == "year":
+        if value in (None, ""):
+            return None
+        try:
+            year = int(value)
+        except (TypeError, ValueError):
+            raise InvalidField(name, "年度应为四位数字") from None
+        if not 1949 <= year <= 2100:
+            raise InvalidField(name, "年度应在 1949–2100 之间")
+        return year
+    return value
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def get_all(
     session: Session,
     *,
@@ -43,10 +165,13 @@ def get_all(
     year: int | None = None,
     page: int = 1,
     per_page: int = 50,
+    sort: str = "created",
+    descending: bool = True,
+    in_trash: bool = False,
 ) -> Page:
     """Documents in `org`'s subtree (default: everything the user may see), newest first."""
     page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-    stmt = select(Document)
+    stmt = select(Document).where(Document.deleted_at.is_not(None) if in_trash else Document.deleted_at.is_(None))
     if user is not None:
         stmt = restrict(stmt, user, Document.org_id)
         if org is not None:
@@ -57,13 +182,26 @@ def get_all(
     if year is not None:
         stmt = stmt.where(Document.year == year)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    column = SORTS.get(sort, Document.created_at)
+    order = (column.desc().nulls_last(), Document.id.desc()) if descending else (column.asc().nulls_last(), Document.id)
     rows = session.scalars(
         stmt.options(joinedload(Document.org))
-        .order_by(Document.created_at.desc(), Document.id.desc())
+        .order_by(*order)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
     return Page(total=total or 0, items=list(rows), page=page, per_page=per_page)
+
+
+def year_counts(session: Session, *, user: User | None, org: OrgUnit | None = None) -> list[tuple[int | None, int]]:
+    """(year, documents) within the user's scope (and `org`'s subtree), newest year first."""
+    stmt = select(Document.year, func.count(Document.id)).where(Document.deleted_at.is_(None))
+    if user is not None:
+        stmt = restrict(stmt, user, Document.org_id)
+    if org is not None:
+        stmt = stmt.where(Document.org_id.in_(select(OrgUnit.id).where(OrgUnit.lineage.startswith(org.lineage))))
+    rows = session.execute(stmt.group_by(Document.year).order_by(Document.year.desc().nulls_last()))
+    return [(year, count) for year, count in rows]
 
 
 def summary(doc: Document) -> dict:
@@ -93,6 +231,7 @@ def detail(doc: Document, *, with_text: bool = False) -> dict:
         "uploaded_by": doc.uploaded_by.username if doc.uploaded_by else None,
         "created_at": doc.created_at.isoformat(),
         "updated_at": doc.updated_at.isoformat(),
+        "deleted_at": doc.deleted_at.isoformat() if doc.deleted_at else None,
     }
     if with_text:
         data["text"] = doc.text

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import shutil
 import time
+import uuid
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Iterable
 
+from archive.auth.actor import Actor
+from archive.auth.scope import in_scope
 from archive.container import Services
+from archive.ingest.pipeline import IngestResult
 from archive.ingest.walk import walk
 from archive.models import Job, OrgUnit, User
 from archive.models.base import utcnow
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+CHUNK = 1024 * 1024
 
 
 class BadUpload(ValueError):
@@ -29,21 +34,50 @@ def safe_relative(name: str) -> PurePosixPath:
     return PurePosixPath(*parts)
 
 
-def stage_upload(services: Services, job: Job, files: Iterable[tuple[str, BinaryIO]]) -> int:
-    """Write the uploaded files under uploads/<job id>/ keeping their relative folders."""
-    root = services.settings.uploads_dir / job.id
-    count = 0
+def stage_upload(services: Services, files: Iterable[tuple[str, BinaryIO]]) -> tuple[str, int]:
+    """Write the uploaded files under uploads/<new id>/ keeping their relative folders.
+
+    Returns (the id for the job, the number of files). Each copy stops one byte past the size limit:
+    the job then refuses that file as too large without the disk filling up first.
+    """
+    job_id = str(uuid.uuid4())
+    root = services.settings.uploads_dir / job_id
+    limit = services.settings.limits.max_bytes + 1
+    seen: set[PurePosixPath] = set()
     try:
         for name, stream in files:
-            target = root / safe_relative(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "xb") as out:
-                shutil.copyfileobj(stream, out, 1024 * 1024)
-            count += 1
+            relative = safe_relative(name)
+            if relative in seen or any(parent in seen for parent in relative.parents):
+                raise BadUpload(f"文件名重复或与文件夹同名：“{relative}”")
+            seen.add(relative)
+            target = root / relative
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "xb") as out:
+                    _copy_at_most(stream, out, limit)
+            except (OSError, ValueError) as e:
+                raise BadUpload(f"无法保存上传的文件“{relative}”：{getattr(e, 'strerror', None) or e}") from None
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
-    return count
+    return job_id, len(seen)
+
+
+def _copy_at_most(source: BinaryIO, out: BinaryIO, limit: int) -> None:
+    remaining = limit
+    while remaining > 0 and (chunk := source.read(min(CHUNK, remaining))):
+        out.write(chunk)
+        remaining -= len(chunk)
+
+
+def visible_result(result: IngestResult, user: User | None) -> dict:
+    """A result as its uploader may see it: a duplicate of another unit's document reveals nothing."""
+    doc = result.document
+    if user is not None and result.status == "duplicate" and doc is not None and not in_scope(user, doc.org):
+        return {"path": result.path, "status": "duplicate", "document_id": None, "archive_code": None,
+                "org": None, "title": None,
+                "error": {"code": "duplicate_out_of_scope", "message": "该文件已由其他单位归档"}}
+    return result.as_dict()
 
 
 def run_ingest_job(services: Services, job_id: str) -> None:
@@ -58,14 +92,17 @@ def run_ingest_job(services: Services, job_id: str) -> None:
         with db.session() as session:
             job = session.get(Job, job_id)
             user = session.get(User, job.user_id) if job.user_id else None
+            if user is not None:
+                user.org.lineage  # loaded now: the scope check on results runs after this session
             start = session.get(OrgUnit, job.org_id) if job.org_id else None
             # Walk the staged folder as its own top folder: its name (the job id) is no unit's.
             items = list(walk(session, [str(root)], start)) if root.exists() else []
             for item in items:
                 item.name = str(Path(item.name).relative_to(root))  # report the uploaded relative path
+            job.total = len(items)  # system files (Thumbs.db, ~$ lock files) are skipped by the walk
         results, last_saved = [], time.monotonic()
-        for result in services.pipeline.ingest_many(items, user):
-            results.append(result.as_dict())
+        for result in services.pipeline.ingest_many(items, Actor(user, job.params.get("ip"))):
+            results.append(visible_result(result, user))
             # Rewriting the results list after every file would be quadratic in the batch size.
             if time.monotonic() - last_saved > PROGRESS_INTERVAL:
                 _record_progress(services, job_id, results)

@@ -12,21 +12,29 @@ Classification, 档号 and indexing join here as their issues land.
 """
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from archive.audit import service as audit
+from archive.auth.actor import CLI, Actor
 from archive.db import Database
 from archive.ingest.analyse import analyse_many
 from archive.ingest.metadata import extract_metadata
 from archive.ingest.types import MIME_TYPES, Extracted, IngestError, Limits
-from archive.models import Document, OrgUnit, User
+from archive.models import Document, OrgUnit
 from archive.storage import FileStore, Staged, TooLarge
+
+
+log = logging.getLogger(__name__)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -45,6 +53,7 @@ class IngestResult:
     status: str  # stored | duplicate | rejected
     document: Document | None = None
     error: IngestError | None = None
+    org_path: str | None = None  # the intended unit, reported for rejected files too
 
     def as_dict(self) -> dict:
         doc = self.document
@@ -53,7 +62,7 @@ class IngestResult:
             "status": self.status,
             "document_id": doc.id if doc else None,
             "archive_code": doc.archive_code if doc else None,
-            "org": doc.org.path if doc else None,
+            "org": doc.org.path if doc else (self.org_path or None),
             "title": doc.title if doc else None,
             "error": self.error.as_dict() if self.error else None,
         }
@@ -65,10 +74,10 @@ class Pipeline:
     store: FileStore
     limits: Limits
 
-    def ingest(self, incoming: Incoming, user: User | None = None) -> IngestResult:
-        return next(self.ingest_many([incoming], user))
+    def ingest(self, incoming: Incoming, actor: Actor = CLI) -> IngestResult:
+        return next(self.ingest_many([incoming], actor))
 
-    def ingest_many(self, items: Iterable[Incoming], user: User | None = None) -> Iterator[IngestResult]:
+    def ingest_many(self, items: Iterable[Incoming], actor: Actor = CLI) -> Iterator[IngestResult]:
         """Ingest in input order. Analysis of later files overlaps with recording earlier ones."""
         pending: deque = deque()  # (item, staged, early result) in input order
 
@@ -79,33 +88,37 @@ class Pipeline:
                 if entry[2] is None:
                     yield str(entry[1].path)
 
-        for analysis in analyse_many(paths_to_analyse(), self.limits):
-            while pending[0][2] is not None:
+        try:
+            for analysis in analyse_many(paths_to_analyse(), self.limits):
+                while pending[0][2] is not None:
+                    yield pending.popleft()[2]
+                item, staged, _ = pending.popleft()
+                if isinstance(analysis, IngestError):
+                    staged.discard()
+                    yield _rejected(item, analysis)
+                else:
+                    yield self._record(item, staged, analysis, actor)
+            while pending:
                 yield pending.popleft()[2]
-            item, staged, _ = pending.popleft()
-            if isinstance(analysis, IngestError):
-                staged.discard()
-                yield IngestResult(item.name, "rejected", error=analysis)
-            else:
-                yield self._record(item, staged, analysis, user)
-        while pending:
-            yield pending.popleft()[2]
+        finally:
+            # Stopped early (an error, or the caller stopped reading): staged files must not linger.
+            for _, staged, _ in pending:
+                if staged is not None:
+                    staged.discard()
 
     def _stage_and_dedupe(self, item: Incoming) -> tuple[Incoming, Staged | None, IngestResult | None]:
         if item.refusal is not None:
-            return item, None, IngestResult(item.name, "rejected", error=item.refusal)
+            return item, None, _rejected(item, item.refusal)
         try:
             staged = self.store.stage(item.source, max_bytes=self.limits.max_bytes)
         except TooLarge:
             mb = self.limits.max_bytes // (1024 * 1024)
-            return item, None, IngestResult(item.name, "rejected", error=IngestError(
-                "file_too_large", f"文件超过大小限制（{mb} MB）", 413))
+            return item, None, _rejected(item, IngestError("file_too_large", f"文件超过大小限制（{mb} MB）", 413))
         except OSError as e:
-            return item, None, IngestResult(item.name, "rejected", error=IngestError(
-                "unreadable", f"无法读取文件：{e.strerror or e}", 422))
+            return item, None, _rejected(item, IngestError("unreadable", f"无法读取文件：{e.strerror or e}", 422))
         if staged.size == 0:
             staged.discard()
-            return item, None, IngestResult(item.name, "rejected", error=IngestError("empty_file", "文件为空", 422))
+            return item, None, _rejected(item, IngestError("empty_file", "文件为空", 422))
         existing = self._existing(staged.sha256)
         if existing is not None:
             staged.discard()
@@ -119,51 +132,64 @@ class Pipeline:
                 doc.org  # loaded while the session is open; results outlive it
             return doc
 
-    def _record(self, item: Incoming, staged: Staged, extracted: Extracted, user: User | None) -> IngestResult:
+    def _record(self, item: Incoming, staged: Staged, extracted: Extracted, actor: Actor) -> IngestResult:
         meta = extract_metadata(extracted.text, filename=Path(item.name).name, title_hint=extracted.title_hint)
-        placed = False
-        try:
-            with self.db.session() as session:
-                org = session.merge(item.org, load=False)
-                doc = Document(
-                    org=org,
-                    sha256=staged.sha256,
-                    size=staged.size,
-                    file_kind=extracted.kind,
-                    mime_type=MIME_TYPES[extracted.kind],
-                    original_name=Path(item.name).name[:500],
-                    title=meta.title[:1000],
-                    doc_number=meta.doc_number,
-                    author=meta.author,
-                    doc_date=meta.doc_date,
-                    year=meta.year,
-                    page_count=extracted.page_count,
-                    status=extracted.status,
-                    text=extracted.text,
-                    uploaded_by_id=user.id if user else None,
-                )
-                session.add(doc)
-                session.flush()
-                placed = self.store.commit(staged)
-                doc.org.path  # keep the display path readable after the session closes
-            return IngestResult(item.name, "stored", document=doc)
-        except IntegrityError:
-            # The same bytes were recorded meanwhile (a concurrent upload or a repeat within the batch).
-            existing = self._undo(staged, placed)
-            if existing is not None:
-                return IngestResult(item.name, "duplicate", document=existing)
-            raise
-        except BaseException:
-            self._undo(staged, placed)
-            raise
+        # Placing the file and committing its row happen under the store lock, and so does undoing
+        # them: an undo can never remove a file that another upload's row has just claimed.
+        with self.store.lock():
+            placed = False
+            try:
+                with self.db.session() as session:
+                    org = session.merge(item.org, load=False)
+                    doc = Document(
+                        org=org,
+                        sha256=staged.sha256,
+                        size=staged.size,
+                        file_kind=extracted.kind,
+                        mime_type=MIME_TYPES[extracted.kind],
+                        original_name=_CONTROL.sub("", Path(item.name).name)[:500] or "未命名",
+                        title=meta.title[:1000],
+                        doc_number=meta.doc_number,
+                        author=meta.author,
+                        doc_date=meta.doc_date,
+                        year=meta.year,
+                        page_count=extracted.page_count,
+                        status=extracted.status,
+                        text=extracted.text,
+                        uploaded_by_id=actor.user.id if actor.user else None,
+                    )
+                    session.add(doc)
+                    session.flush()
+                    audit.record(session, actor, "upload", object_type="document", object_id=doc.id,
+                                 org_id=org.id, summary=f"{doc.original_name}（{doc.title[:100]}）")
+                    placed = self.store.commit(staged)
+                    doc.org.path  # keep the display path readable after the session closes
+                return IngestResult(item.name, "stored", document=doc)
+            except IntegrityError:
+                # The same bytes were recorded meanwhile (a concurrent upload or a repeat within the batch).
+                existing = self._undo(staged, placed)
+                if existing is not None:
+                    return IngestResult(item.name, "duplicate", document=existing)
+                raise
+            except SQLAlchemyError:
+                log.exception("recording %s failed", item.name)
+                self._undo(staged, placed)
+                return _rejected(item, IngestError("internal_error", "数据库写入失败，文件未入库，请稍后重试", 500))
+            except BaseException:
+                self._undo(staged, placed)
+                raise
 
     def _undo(self, staged: Staged, placed: bool) -> Document | None:
-        """Remove what this attempt wrote, unless another upload's row now owns the same file."""
+        """Remove what this attempt wrote, unless another upload's row owns the same file."""
         staged.discard()
         existing = self._existing(staged.sha256)
         if placed and existing is None:
             self.store.remove(staged.sha256)
         return existing
+
+
+def _rejected(item: Incoming, error: IngestError) -> IngestResult:
+    return IngestResult(item.name, "rejected", error=error, org_path=item.org.path if item.org else None)
 
 
 def no_unit_error() -> IngestError:

@@ -12,7 +12,7 @@ MIME_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "txt": "text/plain; charset=utf-8",
+    "txt": "text/plain",  # stored byte for byte: GB18030 originals stay GB18030
     "jpeg": "image/jpeg",
     "png": "image/png",
     "tiff": "image/tiff",

@@ -4,5 +4,6 @@ from archive.models.org import OrgUnit
 from archive.models.user import ApiToken, User, ROLES
 from archive.models.document import Document
 from archive.models.job import Job
+from archive.models.audit import ACTIONS, AuditEvent
 
-__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job"]
+__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job", "AuditEvent", "ACTIONS"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.models.base import Base, utcnow
 from archive.models.org import OrgUnit
@@ -35,10 +35,14 @@ class Document(Base):
     archive_code: Mapped[str | None] = mapped_column(String(100), unique=True)  # 档号 (assigned by the standards step)
     status: Mapped[str] = mapped_column(String(20), default="ready")
     # The extracted text as found; normalisation happens only for the index. Deferred: lists never load it.
-    text: Mapped[str] = deferred(mapped_column(Text, default="", server_default=""))
+    text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Deleting moves a document to the trash; only an admin restores it. Nothing is lost by one click.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     org: Mapped[OrgUnit] = relationship()
-    uploaded_by: Mapped[User | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])

@@ -21,6 +21,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    # Repeated wrong passwords lock the account for a while (see auth.service.LOCKOUT).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None]
+    last_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     org: Mapped[OrgUnit] = relationship()

@@ -95,6 +95,26 @@ def ensure_path(session: Session, path: str, code: str | None = None) -> tuple[O
     return parent, created
 
 
+def create_child(session: Session, actor, parent: OrgUnit, name: str, code: str | None = None) -> OrgUnit:
+    """An admin adds a unit below one in their scope."""
+    from archive.audit import service as audit
+    from archive.auth import policy
+    from archive.auth.scope import require_in_scope
+
+    policy.require(policy.can_administer(actor), "只有系统管理员可以管理单位")
+    if actor.user is not None:
+        require_in_scope(actor.user, parent)
+    name = name.strip()
+    if not name or SEPARATORS.search(name):
+        raise OrgError("bad_path", "单位名称不能为空，也不能含有“/”")
+    if child_named(session, parent, name) is not None:
+        raise OrgError("org_exists", f"“{parent.path}”下已有“{name}”")
+    unit, _ = ensure_path(session, f"{parent.path}/{name}", normalise_code(code))
+    audit.record(session, actor, "org_create", object_type="org", object_id=unit.id, org_id=unit.id,
+                 summary=unit.path)
+    return unit
+
+
 def list_units(session: Session, under: OrgUnit | None = None) -> list[OrgUnit]:
     stmt = select(OrgUnit).order_by(OrgUnit.path)
     if under is not None:

@@ -6,8 +6,10 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request, send_file, url_for
 
 from archive import jobs
+from archive.auth import policy
 from archive.auth import service as auth
-from archive.auth.scope import OutOfScope, can_write, in_scope, scoped_org
+from archive.auth.actor import Actor
+from archive.auth.scope import OutOfScope, in_scope, scoped_org
 from archive.documents import service as documents
 from archive.ingest.batch import BadUpload, result_counts, stage_upload
 from archive.ingest.pipeline import Incoming
@@ -36,7 +38,7 @@ def open_session():
 def close_session(exc):
     session = g.pop("session", None)
     if session is not None:
-        if exc is None:
+        if exc is None and not g.get("rollback"):
             session.commit()
         else:
             session.rollback()
@@ -52,6 +54,7 @@ def login_required(view):
         if user is None:
             return api_error(401)
         g.user = user
+        g.actor = Actor(user, request.remote_addr, request.user_agent.string)
         g.session.commit()  # release SQLite's write lock before the view's own units of work
         return view(*args, **kwargs)
 
@@ -73,6 +76,16 @@ def org_error(exc: orgs.OrgError):
 @bp.errorhandler(OutOfScope)
 def out_of_scope(exc: OutOfScope):
     return api_error(404)
+
+
+@bp.errorhandler(policy.Forbidden)
+def forbidden(exc: policy.Forbidden):
+    return api_error(403, exc.code, exc.message)
+
+
+@bp.errorhandler(documents.InvalidField)
+def invalid_field(exc: documents.InvalidField):
+    return api_error(422, exc.code, exc.message, field=exc.field)
 
 
 @bp.get("/openapi.json")
@@ -105,8 +118,7 @@ def list_orgs():
                 "422": error_response("文件无法读取（损坏、加密、超时、压缩炸弹等）")})
 @login_required
 def upload_document():
-    if not can_write(g.user):
-        return api_error(403, "forbidden", "当前角色不能上传文件")
+    policy.require(policy.can_upload(g.actor), "当前角色不能上传文件")
     limit = _services().settings.limits.max_bytes
     if request.content_length and request.content_length > limit + 1024 * 1024:
         return api_error(413, "file_too_large", f"文件超过大小限制（{limit // (1024 * 1024)} MB）")
@@ -114,14 +126,18 @@ def upload_document():
     if upload is None or not upload.filename:
         return api_error(400, "missing_file", "缺少上传文件（字段 file）")
     org = _org_param()
-    result = _services().pipeline.ingest(Incoming(source=upload.stream, name=upload.filename, org=org), g.user)
+    result = _services().pipeline.ingest(Incoming(source=upload.stream, name=upload.filename, org=org), g.actor)
     if result.status == "rejected":
         return api_error(result.error.http_status, result.error.code, result.error.message)
-    doc = documents.get(g.session, result.document.id, user=None)
-    body = documents.detail(doc) | {"ingest_status": result.status}
+    doc = result.document
     if result.status == "duplicate" and not in_scope(g.user, doc.org):
         # Duplicate of a document the uploader may not see: say so without revealing it.
         return api_error(409, "duplicate_out_of_scope", "该文件已由其他单位归档")
+    if result.status == "duplicate" and doc.deleted_at is not None:
+        return api_error(409, "duplicate_in_trash", "相同的文件在回收站中，请联系系统管理员恢复",
+                         document_id=doc.id)
+    doc = documents.get(g.session, doc.id, user=g.user)
+    body = documents.detail(doc) | {"ingest_status": result.status}
     return jsonify(body), 201 if result.status == "stored" else 200
 
 
@@ -166,8 +182,49 @@ def _int_arg(name: str) -> int | None:
 @login_required
 def get_document(document_id: int):
     with_text = request.args.get("text", "").lower() in ("1", "true", "yes")
-    doc = documents.get(g.session, document_id, user=g.user, with_text=with_text)
+    doc = documents.view(g.session, g.actor, document_id, with_text=with_text)
     return documents.detail(doc, with_text=with_text)
+
+
+@bp.patch("/documents/<int:document_id>")
+@documented("/documents/{id}", "patch", summary="修改元数据 / correct metadata",
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            requestBody={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "title": {"type": "string"}, "doc_number": {"type": "string", "nullable": True},
+                    "author": {"type": "string", "nullable": True},
+                    "doc_date": {"type": "string", "format": "date", "nullable": True},
+                    "year": {"type": "integer", "nullable": True}}}}}},
+            responses={"200": json_response("修改后的文件", ref("Document")), "400": error_response("请求无效"),
+                       "403": error_response("无权修改"), "404": error_response("不存在或无权访问"),
+                       "422": error_response("字段无效")})
+@login_required
+def update_document(document_id: int):
+    changes = request.get_json(silent=True)
+    if not isinstance(changes, dict):
+        return api_error(400, "bad_request", "请求体应为 JSON 对象")
+    doc = documents.update(g.session, g.actor, document_id, changes)
+    return documents.detail(doc)
+
+
+@bp.delete("/documents/<int:document_id>")
+@documented("/documents/{id}", "delete", summary="移入回收站 / move to the trash",
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            responses={"200": json_response("已移入回收站", ref("Document")), "403": error_response("无权删除"),
+                       "404": error_response("不存在或无权访问")})
+@login_required
+def delete_document(document_id: int):
+    return documents.detail(documents.delete(g.session, g.actor, document_id))
+
+
+@bp.post("/documents/<int:document_id>/restore")
+@documented("/documents/{id}/restore", "post", summary="从回收站恢复（系统管理员） / restore from the trash",
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            responses={"200": json_response("已恢复", ref("Document")), "403": error_response("仅系统管理员"),
+                       "404": error_response("回收站中没有该文件")})
+@login_required
+def restore_document(document_id: int):
+    return documents.detail(documents.restore(g.session, g.actor, document_id))
 
 
 @bp.get("/documents/<int:document_id>/file")
@@ -177,7 +234,7 @@ def get_document(document_id: int):
                        "404": error_response("不存在或无权访问")})
 @login_required
 def download_document(document_id: int):
-    doc = documents.get(g.session, document_id, user=g.user)
+    doc = documents.download(g.session, g.actor, document_id)
     response = send_file(_services().store.open(doc.sha256), mimetype=doc.mime_type,
                          conditional=True, etag=doc.sha256, max_age=0)
     response.headers["Content-Disposition"] = content_disposition(doc.original_name)
@@ -197,19 +254,19 @@ def download_document(document_id: int):
                        "400": error_response("请求无效"), "403": error_response("无权上传")})
 @login_required
 def create_ingest_job():
-    if not can_write(g.user):
-        return api_error(403, "forbidden", "当前角色不能上传文件")
+    policy.require(policy.can_upload(g.actor), "当前角色不能上传文件")
     files = [f for f in request.files.getlist("files") if f.filename]
     if not files:
         return api_error(400, "missing_file", "缺少上传文件（字段 files）")
     org = _org_param()
-    services = _services()
-    job = jobs.create_job(g.session, kind="ingest", user=g.user, org=org, params={"org": org.path})
+    # Files first, then the job row: the database is not held locked while bytes are copied.
     try:
-        job.total = stage_upload(services, job, ((f.filename, f.stream) for f in files))
+        job_id, count = stage_upload(_services(), ((f.filename, f.stream) for f in files))
     except BadUpload as e:
-        g.session.rollback()
         return api_error(400, e.code, e.message)
+    job = jobs.create_job(g.session, kind="ingest", user=g.user, org=org, job_id=job_id,
+                          params={"org": org.path, "ip": request.remote_addr})
+    job.total = count
     g.session.commit()
     jobs.enqueue_ingest(job.id)
     g.session.refresh(job)
@@ -225,10 +282,7 @@ def create_ingest_job():
             responses={"200": json_response("任务", ref("Job")), "404": error_response("不存在")})
 @login_required
 def get_job(job_id: str):
-    job = g.session.get(Job, job_id)
-    if job is None or (job.user_id != g.user.id and g.user.role != "admin"):
-        return api_error(404)
-    return _job_body(job)
+    return _job_body(jobs.get_for(g.session, g.user, job_id))
 
 
 def _job_body(job: Job) -> dict:

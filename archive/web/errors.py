@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, g, has_request_context, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,14 @@ PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{{ stat
 <p><a href="/">返回首页</a></p></body></html>"""
 
 
+def mark_failed() -> None:
+    """The request's unit of work must not be committed: an error answer commits nothing."""
+    if has_request_context():
+        g.rollback = True
+
+
 def api_error(status: int, code: str | None = None, message: str | None = None, **extra):
+    mark_failed()
     default_code, default_message = MESSAGES.get(status, ("error", "请求失败"))
     body = {"error": {"code": code or default_code, "message": message or default_message, **extra}}
     return jsonify(body), status
@@ -40,12 +47,16 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if _wants_json():
             return api_error(exc.code or 500)
+        mark_failed()
         _, message = MESSAGES.get(exc.code or 500, ("", exc.name))
+        if exc.code == 400 and exc.description == "csrf":
+            message = "页面已过期或请求来源无效，请刷新页面后重试"
         return render_template_string(PAGE, status=exc.code, message=message), exc.code
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s", request.path)
+        mark_failed()
         if _wants_json():
             return api_error(500)
         return render_template_string(PAGE, status=500, message=MESSAGES[500][1]), 500

@@ -14,4 +14,8 @@ def extract(path: str, kind: str, limits: Limits) -> Extracted:
     extractor = importlib.import_module(f"{__name__}.{module}")
     result = extractor.extract(path, limits)
     result.kind = kind   # the sniffed kind is authoritative
+    # NUL cannot be stored in PostgreSQL text and means nothing in a document's text.
+    result.text = result.text.replace("\x00", "")
+    if result.title_hint:
+        result.title_hint = result.title_hint.replace("\x00", "")
     return result

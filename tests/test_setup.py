@@ -104,3 +104,16 @@ def test_folder_job_through_a_real_worker(real_queue, client, make_user):
     (result,) = job["results"]
     assert result["status"] == "stored" and result["org"].endswith("黎元村") and result["title"] == doc.title
     assert json.dumps(job, ensure_ascii=False)
+
+
+def test_models_match_migrations(database_url):
+    """The migrations build exactly the schema the models describe (on SQLite and PostgreSQL)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from archive.models import Base
+
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    engine.dispose()

@@ -36,8 +36,8 @@ def can_administer(actor: Actor) -> bool:
 
 
 def can_download(actor: Actor) -> bool:
-    # 领导 (viewer) reads metadata and previews; originals go to those who work with them.
-    return actor.is_operator or actor.user.role in ("admin", "clerk", "inspector")
+    # Every role reads within its scope; a preview in the page is a download all the same.
+    return True
 
 
 def require(allowed: bool, message: str = "无权执行此操作") -> None:

@@ -34,6 +34,7 @@ SORTS = {
     "title": Document.title,
     "year": Document.year,
     "doc_number": Document.doc_number,
+    "deleted": Document.deleted_at,
 }
 
 
@@ -115,6 +116,19 @@ def restore(session: Session, actor: Actor, document_id: int) -> Document:
     audit.record(session, actor, "restore", object_type="document", object_id=doc.id, org_id=doc.org_id,
                  summary=doc.title[:200])
     return doc
+
+
+def get_trash(session: Session, actor: Actor, *, page: int = 1, per_page: int = 50) -> Page:
+    policy.require(policy.can_administer(actor), "只有系统管理员可以查看回收站")
+    return get_all(session, user=actor.user, page=page, per_page=per_page, sort="deleted", in_trash=True)
+
+
+def org_counts(session: Session, *, user: User | None) -> dict[int, int]:
+    """Documents filed directly under each unit, within the user's scope."""
+    stmt = select(Document.org_id, func.count(Document.id)).where(Document.deleted_at.is_(None))
+    if user is not None:
+        stmt = restrict(stmt, user, Document.org_id)
+    return dict(session.execute(stmt.group_by(Document.org_id)).all())
 
 
 def _clean_field(name: str, value):

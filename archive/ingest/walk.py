@@ -34,6 +34,14 @@ def walk(session: Session, paths: list[str], start: OrgUnit | None) -> Iterator[
             yield _incoming(path, start)
 
 
+def unit_for_folders(session: Session, start: OrgUnit, folders: list[str]) -> OrgUnit:
+    """The unit a file lands in when uploaded from `folders` (its relative folder path) under `start`."""
+    unit = start
+    for name in folders:
+        unit = _descend(session, unit, name)
+    return unit
+
+
 def _descend(session: Session, unit: OrgUnit | None, folder_name: str) -> OrgUnit | None:
     return child_named(session, unit, folder_name) or unit
 

@@ -115,6 +115,19 @@ def create_child(session: Session, actor, parent: OrgUnit, name: str, code: str 
     return unit
 
 
+def import_units(session: Session, actor, data: bytes) -> ImportResult:
+    """An admin imports units from CSV; every row must fall inside the admin's scope."""
+    from archive.audit import service as audit
+    from archive.auth import policy
+
+    policy.require(policy.can_administer(actor), "只有系统管理员可以管理单位")
+    result = import_csv(session, data, within=actor.user.org if actor.user else None)
+    if not result.errors:
+        audit.record(session, actor, "org_import", object_type="org", org_id=actor.user.org_id if actor.user else None,
+                     summary=f"{result.rows} 行，新建 {result.created} 个单位")
+    return result
+
+
 def list_units(session: Session, under: OrgUnit | None = None) -> list[OrgUnit]:
     stmt = select(OrgUnit).order_by(OrgUnit.path)
     if under is not None:
@@ -144,8 +157,11 @@ def decode_csv(data: bytes) -> str:
     raise OrgError("bad_encoding", "无法识别 CSV 文件编码（应为 UTF-8 或 GB18030）")
 
 
-def import_csv(session: Session, data: bytes) -> ImportResult:
-    """Import units from CSV. All rows are checked first; any error imports nothing."""
+def import_csv(session: Session, data: bytes, within: OrgUnit | None = None) -> ImportResult:
+    """Import units from CSV. All rows are checked first; any error imports nothing.
+
+    `within`: every row must be that unit or below it (an admin's scope).
+    """
     reader = csv.DictReader(io.StringIO(decode_csv(data)))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -164,6 +180,10 @@ def import_csv(session: Session, data: bytes) -> ImportResult:
             rows.append((line_no, path, normalise_code(row.get(code_col)) if code_col else None))
         except OrgError as e:
             result.errors.append(f"第 {line_no} 行：{e.message}")
+            continue
+        normal = "/".join(split_path(path))
+        if within is not None and normal != within.path and not normal.startswith(within.path + "/"):
+            result.errors.append(f"第 {line_no} 行：“{normal}”不在管辖范围（{within.path}）内")
     if result.errors:
         return result
     for line_no, path, code in rows:

@@ -51,6 +51,8 @@ def register(app: Flask) -> None:
         _, message = MESSAGES.get(exc.code or 500, ("", exc.name))
         if exc.code == 400 and exc.description == "csrf":
             message = "页面已过期或请求来源无效，请刷新页面后重试"
+        elif exc.code == 403 and exc.description and exc.description != exc.__class__.description:
+            message = exc.description  # a policy refusal says what is not allowed
         return render_template_string(PAGE, status=exc.code, message=message), exc.code
 
     @app.errorhandler(Exception)

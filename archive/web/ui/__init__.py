@@ -8,10 +8,12 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
 from archive.auth import service as auth
 from archive.auth.actor import Actor
+from archive.auth.policy import Forbidden
+from archive.auth.scope import OutOfScope
 from archive.models import User
 
 bp = Blueprint("ui", __name__)
@@ -109,6 +111,17 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("ui.home")
     return target
+
+
+
+@bp.errorhandler(OutOfScope)
+def _not_found(exc):
+    abort(404)
+
+
+@bp.errorhandler(Forbidden)
+def _forbidden(exc):
+    abort(403, description=exc.message)
 
 
 from archive.web.ui import auth_views, pages  # noqa: E402,F401  (routes register on bp)

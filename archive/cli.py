@@ -174,26 +174,92 @@ def document_show(document_id: int, as_json: bool, with_text: bool):
         click.echo("\n" + data["text"])
 
 
-# --- fixity ------------------------------------------------------------------------------------
-@main.command("check", help="校验文件存储：重新计算哈希，报告缺失、损坏和孤立文件。 / Fixity check of the file store.")
+# --- fixity and consistency ----------------------------------------------------------------------
+@main.command("check", help="校验文件存储（重新计算哈希）并核对检索索引与数据库；--repair 修复索引。 / "
+                            "Fixity check of the file store and index-vs-database check; --repair fixes the index.")
 @click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@click.option("--repair", is_flag=True, help="修复索引中缺失、过期和多余的条目 / fix missing, stale and orphan index entries")
 @with_appcontext
-def check_cmd(as_json: bool):
+def check_cmd(as_json: bool, repair: bool):
     s = _services()
     with s.db.session() as session:
         hashes = list(session.scalars(select(Document.sha256)))
     report = s.store.verify(hashes)
+    index = s.search.repair() if repair else s.search.check()
+    index_clean = index.clean or repair  # after a repair the problems found are fixed
+    clean = report.clean and index_clean
     if as_json:
         _echo_json({"ok": report.ok, "missing": report.missing, "corrupt": report.corrupt,
-                    "orphans": report.orphans, "stale_temp": report.stale_temp, "clean": report.clean})
+                    "orphans": report.orphans, "stale_temp": report.stale_temp,
+                    "index": {"engine": s.search.engine_name, "indexed": index.indexed, "missing": index.missing,
+                              "stale": index.stale, "orphans": index.orphans, "repaired": repair},
+                    "clean": clean})
     else:
         click.echo(f"正常 / ok: {report.ok}")
         for label, items in (("缺失 / missing", report.missing), ("损坏 / corrupt", report.corrupt),
                              ("孤立 / orphan", report.orphans), ("临时残留 / stale temp", report.stale_temp)):
             for sha in items:
                 click.echo(f"{label}: {sha}")
-        click.echo("检查通过 / clean" if report.clean else "发现问题 / problems found")
-    sys.exit(0 if report.clean else 1)
+        click.echo(f"检索索引 / index ({s.search.engine_name}): {index.indexed} 条；缺失 {len(index.missing)}，"
+                   f"过期 {len(index.stale)}，多余 {len(index.orphans)}" + ("（已修复 / repaired）" if repair else ""))
+        click.echo("检查通过 / clean" if clean else "发现问题 / problems found")
+    sys.exit(0 if clean else 1)
+
+
+# --- search --------------------------------------------------------------------------------------
+@main.command("search", help="全文检索（空格表示并且，OR 表示或者，-词 表示排除）。 / Full-text search.")
+@click.argument("query")
+@click.option("--org", "org_ref", help="单位路径或区划代码（含下级） / unit (and below)")
+@click.option("--category", multiple=True, help="分类号 / category code")
+@click.option("--year", help="年度，如 2020 或 2019-2021 / year or range")
+@click.option("--type", "kinds", multiple=True, help="文件类型 pdf/docx/xlsx/txt/jpeg/png/tiff")
+@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]), default="relevance", show_default=True)
+@click.option("--limit", default=20, show_default=True, type=int, help="结果条数 / hits")
+@click.option("--page", default=1, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@with_appcontext
+def search_cmd(query, org_ref, category, year, kinds, sort, limit, page, as_json):
+    from archive.search.query import QueryError
+    from archive.search.service import SearchParams, parse_year_range, search
+
+    s = _services()
+    with s.db.session() as session:
+        try:
+            org = orgs.resolve(session, org_ref) if org_ref else None
+            year_from, year_to = parse_year_range(year)
+            result = search(session, s.search, user=None, params=SearchParams(
+                q=query, org=org, categories=list(category), kinds=list(kinds), year_from=year_from,
+                year_to=year_to, sort=sort, page=page, per_page=limit))
+        except (QueryError, orgs.OrgError) as e:
+            _fail(e.message, 2)
+        data = result.as_dict()
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"共 {data['total']} 条 / {data['total']} hits")
+    for hit in data["hits"]:
+        click.echo(f"#{hit['document_id']}\t{hit['year'] or '-'}\t{hit['org']}\t{hit['title']}")
+        click.echo("    " + _plain(hit["snippet"]))
+
+
+def _plain(html: str) -> str:
+    import html as html_lib
+
+    return html_lib.unescape(html.replace("<mark>", "【").replace("</mark>", "】"))
+
+
+@main.command("reindex", help="由数据库重建检索索引（在旁边建好后原子切换，检索不中断）。 / Rebuild the search index.")
+@with_appcontext
+def reindex_cmd():
+    s = _services()
+    show_bar = sys.stderr.isatty()
+    with click.progressbar(length=1, file=sys.stderr if show_bar else _Null(), label="重建索引") as bar:
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        count = s.search.reindex(progress)
+    click.echo(f"已重建索引 / reindexed: {count} ({s.search.engine_name})")
 
 
 # --- users and tokens --------------------------------------------------------------------------

@@ -23,6 +23,11 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     # A whole request (a folder upload carries many files); single files are held to limits.max_bytes.
     max_request_bytes: int = 2048 * 1024 * 1024
+    search_engine: str | None = None  # tantivy | whoosh (default: tantivy, Whoosh when it is missing)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
 
     @property
     def files_dir(self) -> Path:
@@ -53,6 +58,7 @@ def load_settings(**overrides) -> Settings:
         secret_key=overrides.pop("secret_key", None) or os.environ.get("ARCHIVE_SECRET_KEY") or _dev_secret(data_dir),
         limits=limits,
         max_request_bytes=overrides.pop("max_request_bytes", None) or _int_env("ARCHIVE_MAX_REQUEST_MB", 2048) * 1024 * 1024,
+        search_engine=overrides.pop("search_engine", None) or os.environ.get("ARCHIVE_SEARCH_ENGINE") or None,
         **overrides,
     )
     return settings

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from archive.config import Settings
 from archive.db import Database
 from archive.ingest.pipeline import Pipeline
+from archive.search.indexer import SearchIndex, choose_engine
 from archive.storage import FileStore
 
 
@@ -15,10 +16,19 @@ class Services:
     db: Database
     store: FileStore
     pipeline: Pipeline
+    search: SearchIndex
 
 
 def build(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
     store = FileStore(settings.files_dir)
-    return Services(settings, db, store, Pipeline(db, store, settings.limits))
+    search = SearchIndex(settings.index_dir, choose_engine(settings.search_engine), db.sessions)
+    search.watch(db.sessions, on_failure=_retry_indexing)
+    return Services(settings, db, store, Pipeline(db, store, settings.limits, search), search)
+
+
+def _retry_indexing(ids: list[int]) -> None:
+    from archive.jobs import reindex_documents
+
+    reindex_documents.schedule(args=(ids,), delay=30)

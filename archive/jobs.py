@@ -88,5 +88,11 @@ def ingest_batch(job_id: str) -> None:
     run_ingest_job(_services(), job_id)
 
 
+@huey.task(retries=3, retry_delay=60)
+def reindex_documents(ids: list[int]) -> None:
+    """Retry of a search-index update that failed after its database commit."""
+    _services().search.update(ids)
+
+
 def enqueue_ingest(job_id: str) -> None:
     ingest_batch(job_id)

@@ -16,9 +16,10 @@ import logging
 import os
 import re
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -31,6 +32,9 @@ from archive.ingest.metadata import extract_metadata
 from archive.ingest.types import MIME_TYPES, Extracted, IngestError, Limits
 from archive.models import Document, OrgUnit
 from archive.storage import FileStore, Staged, TooLarge
+
+if TYPE_CHECKING:
+    from archive.search.indexer import SearchIndex
 
 
 log = logging.getLogger(__name__)
@@ -73,9 +77,13 @@ class Pipeline:
     db: Database
     store: FileStore
     limits: Limits
+    search: "SearchIndex | None" = None
+
+    INDEX_EVERY = 100  # documents per search-index commit during a bulk ingest
 
     def ingest(self, incoming: Incoming, actor: Actor = CLI) -> IngestResult:
-        return next(self.ingest_many([incoming], actor))
+        (result,) = self.ingest_many([incoming], actor)  # run to the end: indexing happens on exit
+        return result
 
     def ingest_many(self, items: Iterable[Incoming], actor: Actor = CLI) -> Iterator[IngestResult]:
         """Ingest in input order. Analysis of later files overlaps with recording earlier ones."""
@@ -88,6 +96,12 @@ class Pipeline:
                 if entry[2] is None:
                     yield str(entry[1].path)
 
+        indexing = self.search.deferred() if self.search is not None else nullcontext(lambda: None)
+        with indexing as flush_index:
+            yield from self._run(pending, paths_to_analyse, actor, flush_index)
+
+    def _run(self, pending: deque, paths_to_analyse, actor: Actor, flush_index) -> Iterator[IngestResult]:
+        recorded = 0
         try:
             for analysis in analyse_many(paths_to_analyse(), self.limits):
                 while pending[0][2] is not None:
@@ -98,6 +112,9 @@ class Pipeline:
                     yield _rejected(item, analysis)
                 else:
                     yield self._record(item, staged, analysis, actor)
+                    recorded += 1
+                    if recorded % self.INDEX_EVERY == 0:
+                        flush_index()
             while pending:
                 yield pending.popleft()[2]
         finally:

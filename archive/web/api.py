@@ -242,6 +242,41 @@ def download_document(document_id: int):
     return response
 
 
+@bp.get("/search")
+@documented("/search", "get", summary="全文检索 / full-text search",
+            description="q：空格表示并且，OR 表示或者，-词 表示排除，\"...\" 为一个词。结果、总数和分面都限于用户的范围。",
+            parameters=[{"name": n, "in": "query", "schema": sch, "description": d} for n, sch, d in [
+                ("q", {"type": "string"}, "检索式"),
+                ("org", {"type": "string"}, "单位路径或区划代码（含下级）"),
+                ("category", {"type": "string"}, "分类号，可重复"),
+                ("year", {"type": "string"}, "年度：2020 或 2019-2021"),
+                ("type", {"type": "string"}, "文件类型，可重复：pdf docx xlsx txt jpeg png tiff"),
+                ("sort", {"type": "string", "enum": ["relevance", "date", "date_asc"]}, "排序"),
+                ("page", {"type": "integer", "default": 1}, ""),
+                ("per_page", {"type": "integer", "default": 20, "maximum": 100}, "")]],
+            responses={"200": json_response("检索结果", ref("SearchResult")), "400": error_response("检索式或参数无效"),
+                       "404": error_response("单位不存在或无权访问")})
+@login_required
+def search_documents():
+    from archive.search.query import QueryError
+    from archive.search.service import SearchParams, parse_year_range, search
+
+    try:
+        year_from, year_to = parse_year_range(request.args.get("year"))
+        params = SearchParams(
+            q=request.args.get("q", ""), org=_org_param() if request.args.get("org") else None,
+            categories=request.args.getlist("category"), kinds=request.args.getlist("type"),
+            year_from=year_from, year_to=year_to, sort=request.args.get("sort", "relevance"),
+            page=_int_arg("page") or 1, per_page=_int_arg("per_page") or 20)
+        return search(g.session, _services().search, user=g.user, params=params).as_dict()
+    except QueryError as e:
+        return api_error(400, e.code, e.message)
+    except orgs.OrgError:
+        raise  # its own handler: 404 for an unknown unit
+    except ValueError as e:
+        return api_error(400, "bad_parameter", f"参数 {e} 应为整数")
+
+
 @bp.post("/ingest-jobs")
 @documented("/ingest-jobs", "post", summary="上传文件夹（后台任务） / upload a folder as a job",
             description="multipart 字段 files 可重复，文件名可带相对路径（如 黎元村/2020/a.docx）；"

@@ -44,6 +44,18 @@ SCHEMAS = {
         "total": {"type": "integer"}, "done": {"type": "integer"}, "progress": {"type": "number"},
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/IngestResult"}},
         "counts": {"type": "object"}, "error": {"type": "string", "nullable": True}}},
+    "SearchHit": {"type": "object", "properties": {
+        "document_id": {"type": "integer"}, "title": {"type": "string"},
+        "archive_code": {"type": "string", "nullable": True}, "org": {"type": "string"},
+        "category": {"type": "object", "nullable": True}, "year": {"type": "integer", "nullable": True},
+        "snippet": {"type": "string", "description": "HTML：匹配处用 <mark> 标出，其余已转义"},
+        "title_html": {"type": "string"}, "score": {"type": "number"}}},
+    "SearchResult": {"type": "object", "required": ["total", "hits", "facets"], "properties": {
+        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
+        "facets": {"type": "object", "properties": {
+            "org": {"type": "array", "items": {"type": "object"}}, "category": {"type": "array", "items": {"type": "object"}},
+            "year": {"type": "array", "items": {"type": "object"}}, "type": {"type": "array", "items": {"type": "object"}}}}}},
     "OrgUnit": {"type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}, "path": {"type": "string"},
         "code": {"type": "string", "nullable": True}, "parent_id": {"type": "integer", "nullable": True}}},

@@ -1,0 +1,46 @@
+"""One analysis for both engines: overlapping character bigrams of the text's match form.
+
+Chinese has no spaces, and an archive search must find every document that contains the query
+string (a name, a village, 返贫 inside 致贫返贫). So the index holds every pair of neighbouring
+characters, and a query becomes the phrase of its own pairs: a document matches exactly when the
+query string occurs in it (measured in docs/search.md; jieba-based analysis misses names and
+substrings). The match form is the normalised text (full-width → half-width), lower-cased, with all
+whitespace removed, so that a phrase broken across lines in a PDF still matches.
+"""
+from __future__ import annotations
+
+from archive.ingest.normalize import _TABLE  # the same character table as the stored normalisation
+
+
+def _fold(ch: str) -> str:
+    low = ch.lower()
+    return low if len(low) == 1 else ch
+
+
+def match_form(text: str) -> str:
+    """Normalised, lower-cased, whitespace removed: the string queries are matched against."""
+    return "".join(_fold(c) for c in text.translate(_TABLE) if not c.isspace())
+
+
+def bigrams(text: str) -> list[str]:
+    """Tokens for the index and for queries. A one-character text yields itself."""
+    form = match_form(text)
+    if len(form) == 1:
+        return [form]
+    return [form[i:i + 2] for i in range(len(form) - 1)]
+
+
+def token_string(text: str) -> str:
+    """Bigrams joined by spaces: what the engines index with a plain whitespace tokenizer."""
+    return " ".join(bigrams(text))
+
+
+def compact_with_positions(text: str) -> tuple[str, list[int]]:
+    """The match form of `text` and, for each of its characters, the index in `text.translate(_TABLE)`."""
+    display = text.translate(_TABLE)
+    chars, positions = [], []
+    for i, c in enumerate(display):
+        if not c.isspace():
+            chars.append(_fold(c))
+            positions.append(i)
+    return "".join(chars), positions

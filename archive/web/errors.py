@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, has_request_context, jsonify, render_template_string, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -20,9 +20,7 @@ MESSAGES = {
     500: ("internal_error", "服务器内部错误，请联系管理员"),
 }
 
-PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{{ status }}</title>
-<body style="font-family:sans-serif;margin:4rem"><h1>{{ status }}</h1><p>{{ message }}</p>
-<p><a href="/">返回首页</a></p></body></html>"""
+
 
 
 def mark_failed() -> None:
@@ -38,6 +36,13 @@ def api_error(status: int, code: str | None = None, message: str | None = None, 
     return jsonify(body), status
 
 
+def error_page(status: int, message: str | None = None):
+    """A plain Chinese error page (no stack trace, no internals)."""
+    mark_failed()
+    _, default = MESSAGES.get(status, ("", "请求失败"))
+    return render_template("error.html", status=status, message=message or default), status
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -47,18 +52,16 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if _wants_json():
             return api_error(exc.code or 500)
-        mark_failed()
-        _, message = MESSAGES.get(exc.code or 500, ("", exc.name))
+        message = None
         if exc.code == 400 and exc.description == "csrf":
             message = "页面已过期或请求来源无效，请刷新页面后重试"
         elif exc.code == 403 and exc.description and exc.description != exc.__class__.description:
             message = exc.description  # a policy refusal says what is not allowed
-        return render_template_string(PAGE, status=exc.code, message=message), exc.code
+        return error_page(exc.code or 500, message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s", request.path)
-        mark_failed()
         if _wants_json():
             return api_error(500)
-        return render_template_string(PAGE, status=500, message=MESSAGES[500][1]), 500
+        return error_page(500)

@@ -28,3 +28,6 @@ def home():
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+from archive.web.ui import search_views  # noqa: E402,F401  (the search page registers on bp)

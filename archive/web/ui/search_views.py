@@ -1,0 +1,46 @@
+"""The search results page: facets in a side bar, highlighted snippets, paging."""
+from __future__ import annotations
+
+from flask import g, render_template, request, url_for
+
+from archive.search.query import QueryError
+from archive.search.service import SearchParams, parse_year_range, search
+from archive.web.ui import bp, login_required, services
+
+PER_PAGE = 20
+
+
+@bp.get("/search")
+@login_required
+def search_page():
+    q = request.args.get("q", "").strip()
+    org_id = request.args.get("org", type=int)
+    year = request.args.get("year", "").strip()
+    kinds = [k for k in request.args.getlist("type") if k]
+    sort = request.args.get("sort", "relevance")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    result, error = None, None
+    org = None
+    if org_id is not None:
+        from archive.auth.scope import scoped_org
+        from archive.orgs import service as orgs
+
+        org = scoped_org(g.session, g.user, orgs.get(g.session, org_id))  # outside scope → 404
+    if q or org is not None or year or kinds:
+        try:
+            year_from, year_to = parse_year_range(year)
+            result = search(g.session, services().search, user=g.user, params=SearchParams(
+                q=q, org=org, kinds=kinds, year_from=year_from, year_to=year_to, sort=sort,
+                page=page, per_page=PER_PAGE))
+        except QueryError as e:
+            error = e.message
+
+    def link(**changes) -> str:
+        """This search with some parameters changed (a facet, a page); None removes one."""
+        args = {"q": q, "org": org_id, "year": year or None, "type": kinds or None, "sort": sort, "page": None}
+        args.update(changes)
+        return url_for("ui.search_page", **{k: v for k, v in args.items() if v not in (None, "", [])})
+
+    pages = (result.total + PER_PAGE - 1) // PER_PAGE if result else 0
+    return render_template("search.html", q=q, org=org, year=year, kinds=kinds, sort=sort, page=page,
+                           pages=pages, result=result, error=error, link=link)

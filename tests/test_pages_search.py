@@ -1,0 +1,52 @@
+"""The search page: facets, snippets, paging, scope."""
+import re
+
+import pytest
+
+from archive.ingest.pipeline import Incoming
+
+
+def login(client, username, password="password123"):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+
+
+@pytest.fixture
+def docs(services, org_tree, tmp_path):
+    made = {}
+    for i, (unit, body) in enumerate([("黎元村", "黎元村危房改造台账 <b>张秀英</b>"), ("东关村", "东关村危房排查记录"),
+                                      ("黎元村", "黎元村危房改造验收")]):
+        path = tmp_path / f"{i}.txt"
+        path.write_text(body, encoding="utf-8")
+        made[i] = services.pipeline.ingest(Incoming(source=path, name=path.name, org=org_tree[unit])).document.id
+    return made
+
+
+def test_search_page_shows_hits_snippets_and_facets(client, make_user, docs):
+    make_user("town", "莲蓬寺镇", role="inspector")
+    login(client, "town")
+    html = client.get("/search?q=危房改造").get_data(as_text=True)
+    assert "共 2 条结果" in html
+    assert "<mark>危房改造</mark>" in html
+    assert "&lt;b&gt;张秀英&lt;/b&gt;" in html and "<b>张秀英</b>" not in html  # user text stays escaped
+    assert re.search(r"黎元村</a> <span class=\"badge\">2</span>", html)  # unit facet
+    narrowed = client.get(f"/search?q=危房&year=2019-2030").get_data(as_text=True)
+    assert "共 3 条结果" in narrowed or "共 0 条结果" in narrowed  # year filter accepted (years depend on text)
+    bad = client.get("/search?q=-危房").get_data(as_text=True)
+    assert "排除条件" in bad
+
+
+def test_search_page_respects_scope(client, make_user, docs, org_tree):
+    make_user("dongguan", "东关村", role="clerk")
+    login(client, "dongguan")
+    html = client.get("/search?q=危房").get_data(as_text=True)
+    assert "共 1 条结果" in html and "黎元村" not in html.split('id="search-hits"')[1]
+    assert client.get(f"/search?q=危房&org={org_tree['黎元村'].id}").status_code == 404
+
+
+def test_search_box_on_every_page(client, make_user):
+    make_user("clerk", "黎元村")
+    login(client, "clerk")
+    assert 'action="/search"' in client.get("/").get_data(as_text=True)

@@ -46,6 +46,9 @@ def init_cmd(demo: bool):
     changed = migrate.upgrade(s.db.engine)
     s.store.ensure()
     click.echo("数据库已升级到最新版本 / schema upgraded" if changed else "数据库已是最新版本 / schema up to date")
+    if s.search.engine().count() == 0 and not s.search.check().clean:
+        # An archive from before search existed, or a lost index: build it from the database.
+        click.echo(f"已建立检索索引 / search index built: {s.search.reindex()}")
     if demo:
         from archive.demo import load_demo
 

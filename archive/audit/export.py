@@ -1,17 +1,21 @@
 """Audit log to XLSX (openpyxl write-only mode, so large logs stream in constant memory)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import BinaryIO, Iterable
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from archive.models import ACTIONS, AuditEvent
 
 HEADER = ["序号", "时间", "用户", "操作", "对象类型", "对象编号", "摘要", "IP 地址", "修改内容"]
 
 
-def write_xlsx(events: Iterable[AuditEvent], out: BinaryIO, *, tz_name: str = "UTC") -> int:
+def write_xlsx(events: Iterable[AuditEvent], out: BinaryIO, *, tz: dt.tzinfo | None = None,
+               tz_name: str = "UTC") -> int:
+    """`tz`: the zone times are shown in (None = as stored, UTC); `tz_name` labels them."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("审计日志")
     ws.append(HEADER)
@@ -19,13 +23,13 @@ def write_xlsx(events: Iterable[AuditEvent], out: BinaryIO, *, tz_name: str = "U
     for count, e in enumerate(events, start=1):
         ws.append([
             count,
-            e.at.strftime("%Y-%m-%d %H:%M:%S") + f" {tz_name}",
-            e.username or "",
+            (e.at.astimezone(tz) if tz else e.at).strftime("%Y-%m-%d %H:%M:%S") + f" {tz_name}",
+            _safe(e.username or ""),
             ACTIONS.get(e.action, e.action),
-            e.object_type or "",
-            e.object_id or "",
+            _safe(e.object_type or ""),
+            _safe(e.object_id or ""),
             _safe(e.summary or ""),
-            e.ip or "",
+            _safe(e.ip or ""),
             _safe(json.dumps(e.changes, ensure_ascii=False)) if e.changes else "",
         ])
     wb.save(out)
@@ -33,5 +37,7 @@ def write_xlsx(events: Iterable[AuditEvent], out: BinaryIO, *, tz_name: str = "U
 
 
 def _safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in Excel/WPS (CSV/formula injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    # Control characters cannot be stored in XLSX (openpyxl refuses them); a typed user name may hold some.
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    # A cell starting with = + - @ (or a tab/CR before them) would run as a formula in Excel/WPS.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

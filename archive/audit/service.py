@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from archive.auth import policy
 from archive.auth.actor import Actor
 from archive.models import AuditEvent, OrgUnit, User
 
@@ -51,6 +52,8 @@ class AuditFilter:
     object_id: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    # The zone the dates are meant in (the pages show local time); None = UTC.
+    tz: dt.tzinfo | None = None
 
 
 def _filtered(viewer: User | None, flt: AuditFilter):
@@ -69,14 +72,15 @@ def _filtered(viewer: User | None, flt: AuditFilter):
     if flt.object_id:
         stmt = stmt.where(AuditEvent.object_id == flt.object_id)
     if flt.date_from:
-        stmt = stmt.where(AuditEvent.at >= _start_of(flt.date_from))
+        stmt = stmt.where(AuditEvent.at >= _start_of(flt.date_from, flt.tz))
     if flt.date_to:
-        stmt = stmt.where(AuditEvent.at < _start_of(flt.date_to + dt.timedelta(days=1)))
+        stmt = stmt.where(AuditEvent.at < _start_of(flt.date_to + dt.timedelta(days=1), flt.tz))
     return stmt
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
+def _start_of(day: dt.date, tz: dt.tzinfo | None = None) -> dt.datetime:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz or dt.timezone.utc)
+    return start.astimezone(dt.timezone.utc)
 
 
 def get_all(session: Session, *, viewer: User | None, flt: AuditFilter, page: int = 1, per_page: int = 50):
@@ -92,6 +96,24 @@ def iter_all(session: Session, *, viewer: User | None, flt: AuditFilter):
     """Every matching event, oldest first, streamed (for exports)."""
     stmt = _filtered(viewer, flt).order_by(AuditEvent.at, AuditEvent.id).execution_options(yield_per=1000)
     yield from session.scalars(stmt)
+
+
+def get_log(session: Session, actor: Actor, flt: AuditFilter, *, page: int = 1, per_page: int = 50):
+    """The audit log as the admin pages show it: 系统管理员 only, limited to their subtree."""
+    policy.require(policy.can_administer(actor), "只有系统管理员可以查看审计日志")
+    return get_all(session, viewer=actor.user, flt=flt, page=page, per_page=per_page)
+
+
+def export_xlsx(session: Session, actor: Actor, flt: AuditFilter, out, *, tz: dt.tzinfo | None = None,
+                tz_name: str = "UTC", description: str | None = None) -> int:
+    """Write the matching events to `out` as XLSX (系统管理员 only); the export itself is audited."""
+    from archive.audit.export import write_xlsx
+
+    policy.require(policy.can_administer(actor), "只有系统管理员可以导出审计日志")
+    count = write_xlsx(iter_all(session, viewer=actor.user, flt=flt), out, tz=tz, tz_name=tz_name)
+    record(session, actor, "audit_export", object_type="audit", org_id=actor.user.org_id if actor.user else None,
+           summary=f"导出 {count} 条" + (f"（{description}）" if description else ""))
+    return count
 
 
 def history(session: Session, object_type: str, object_id: int | str) -> list[AuditEvent]:

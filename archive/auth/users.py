@@ -35,6 +35,7 @@ def create(session: Session, actor: Actor, *, username: str, org: OrgUnit, role:
     policy.require(policy.can_administer(actor), "只有系统管理员可以新建用户")
     if actor.user is not None:
         require_in_scope(actor.user, org)
+    _check_lengths(username=username, display_name=display_name)
     user = create_user(session, username=username, org=org, role=role, password=password)
     user.display_name = (display_name or "").strip() or None
     audit.record(session, actor, "user_create", object_type="user", object_id=user.id, org_id=org.id,
@@ -47,6 +48,7 @@ def update(session: Session, actor: Actor, user_id: int, *, role: str | None = N
     user = get(session, actor, user_id)
     if actor.user is not None and actor.user.id == user.id and (active is False or (role and role != "admin")):
         raise AuthError("self_lockout", "不能停用自己或取消自己的管理员角色")
+    _check_lengths(display_name=display_name)
     before, after = {}, {}
 
     def change(field: str, old, new):
@@ -75,3 +77,14 @@ def update(session: Session, actor: Actor, user_id: int, *, role: str | None = N
         audit.record(session, actor, "user_edit", object_type="user", object_id=user.id, org_id=user.org_id,
                      summary=user.username, changes={"before": before, "after": after})
     return user
+
+
+MAX_NAME_LENGTH = 100  # users.username and users.display_name are VARCHAR(100)
+
+
+def _check_lengths(*, username: str | None = None, display_name: str | None = None) -> None:
+    # Checked here so an over-long value is a clear message rather than a database error.
+    if username is not None and len(username.strip()) > MAX_NAME_LENGTH:
+        raise AuthError("bad_username", f"用户名不能超过 {MAX_NAME_LENGTH} 个字符")
+    if display_name is not None and len(display_name.strip()) > MAX_NAME_LENGTH:
+        raise AuthError("bad_display_name", f"姓名不能超过 {MAX_NAME_LENGTH} 个字符")

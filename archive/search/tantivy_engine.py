@@ -113,6 +113,9 @@ class TantivyEngine:
         return Query.boolean_query(must)
 
     def search(self, request: SearchRequest) -> EngineResult:
+        # Other processes (CLI ingest, job workers) commit too: pick up their commits at once,
+        # rather than when the reader's file watcher notices.
+        self.index.reload()
         searcher = self.index.searcher()
         query = self._query(request)
         kwargs = {}
@@ -132,6 +135,7 @@ class TantivyEngine:
                 for name in spec}
 
     def stamps(self) -> dict[int, int]:
+        self.index.reload()
         searcher = self.index.searcher()
         found = searcher.search(Query.all_query(), max(searcher.num_docs, 1))
         result = {}
@@ -141,6 +145,7 @@ class TantivyEngine:
         return result
 
     def count(self) -> int:
+        self.index.reload()
         return self.index.searcher().num_docs
 
     def close(self) -> None:

@@ -48,7 +48,8 @@ def csrf_token() -> str:
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS or request.path.startswith("/api/"):
         return
-    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    # The header first: reading request.form would parse a whole multipart upload before refusing it.
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
     expected = session.get("csrf") or ""
     if not expected or not hmac.compare_digest(sent, expected):
         abort(400, description="csrf")

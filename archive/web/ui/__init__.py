@@ -15,6 +15,7 @@ from archive.auth.actor import Actor
 from archive.auth.policy import Forbidden
 from archive.auth.scope import OutOfScope
 from archive.models import User
+from archive.web.errors import error_page
 
 bp = Blueprint("ui", __name__)
 
@@ -53,6 +54,7 @@ def close_session(exc):
 NAV = [
     (None, "首页", "ui.home", None),
     (None, "浏览档案", "ui.browse", None),
+    (None, "全文检索", "ui.search_page", None),
     (None, "上传文件", "ui.upload", ("admin", "clerk")),
     ("系统管理", "回收站", "ui.trash", ("admin",)),
     (None, "用户管理", "ui.admin_users", ("admin",)),
@@ -116,12 +118,12 @@ def safe_next(target: str | None) -> str:
 
 @bp.errorhandler(OutOfScope)
 def _not_found(exc):
-    abort(404)
+    return error_page(404)
 
 
 @bp.errorhandler(Forbidden)
 def _forbidden(exc):
-    abort(403, description=exc.message)
+    return error_page(403, exc.message)
 
 
-from archive.web.ui import auth_views, pages  # noqa: E402,F401  (routes register on bp)
+from archive.web.ui import admin, auth_views, documents, pages  # noqa: E402,F401  (routes register on bp)

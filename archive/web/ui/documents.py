@@ -1,0 +1,317 @@
+"""Document pages: browse, detail, edit, delete, download, preview, upload and the trash.
+
+Every read and write goes through archive.documents.service (scope, role and audit live there);
+the views only parse the request and shape the page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from archive.audit import service as audit
+from archive.auth import policy
+from archive.auth.scope import OutOfScope, in_scope, scoped_org
+from archive.documents import service as documents
+from archive.ingest.batch import BadUpload, safe_relative, visible_result
+from archive.ingest.pipeline import Incoming
+from archive.ingest.walk import unit_for_folders
+from archive.models import OrgUnit
+from archive.models.audit import ACTIONS
+from archive.orgs import service as orgs
+from archive.web.errors import mark_failed
+from archive.web.filenames import content_disposition
+from archive.web.ui import bp, login_required, services
+
+PER_PAGE = 50
+PREVIEW_KINDS = ("pdf", "jpeg", "png")
+
+STATUS_LABELS = {"ready": ("已入库", "ok"), "awaiting_ocr": ("待OCR", "warn")}
+FIELD_LABELS = {"title": "题名", "doc_number": "文号", "author": "责任者", "doc_date": "成文日期", "year": "年度"}
+KIND_LABELS = {"pdf": "PDF", "docx": "Word 文档 (DOCX)", "xlsx": "Excel 表格 (XLSX)", "txt": "纯文本 (TXT)",
+               "jpeg": "JPEG 图片", "png": "PNG 图片", "tiff": "TIFF 图片"}
+# Browse columns that sort: (label, sort key in documents.SORTS or None for a plain column, css class).
+COLUMNS = [("题名", "title", ""), ("文号", "doc_number", "nowrap"), ("责任者", None, ""),
+           ("成文日期", "date", "nowrap"), ("年度", "year", "nowrap"), ("单位", None, ""),
+           ("页数", None, "num"), ("状态", None, "nowrap")]
+
+
+def _display_zone():
+    try:
+        return ZoneInfo(os.environ.get("ARCHIVE_TIMEZONE") or "Asia/Shanghai")
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+DISPLAY_TZ = _display_zone()
+
+
+@bp.app_template_filter("doc_time")
+def doc_time(moment: dt.datetime | None) -> str:
+    """A stored UTC time as the office reads it: local, to the minute."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_filter("doc_size")
+def doc_size(size: int | None) -> str:
+    if size is None:
+        return "—"
+    if size < 1024:
+        return f"{size} B"
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{size:.1f} {unit}"
+    return ""  # not reached
+
+
+@bp.app_context_processor
+def _document_labels():
+    return {"status_labels": STATUS_LABELS, "field_labels": FIELD_LABELS, "action_labels": ACTIONS,
+            "kind_labels": KIND_LABELS}
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    try:
+        return int(request.args.get(name, "").strip())
+    except ValueError:
+        return default
+
+
+# ---------------------------------------------------------------------------------------------- browse
+
+@dataclass
+class TreeNode:
+    unit: OrgUnit
+    count: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def _scope_tree(counts: dict[int, int]) -> TreeNode:
+    """The user's unit and everything below it, each with its documents including descendants."""
+    units = orgs.list_units(g.session, under=g.user.org)
+    nodes = {u.id: TreeNode(u) for u in units}
+    for unit_id, n in counts.items():
+        unit = nodes.get(unit_id)
+        if unit is None:
+            continue
+        for ancestor in unit.unit.lineage.strip("/").split("/"):
+            if ancestor and int(ancestor) in nodes:
+                nodes[int(ancestor)].count += n
+    for node in nodes.values():
+        parent = nodes.get(node.unit.parent_id)
+        if parent is not None and node.unit.id != g.user.org_id:
+            parent.children.append(node)
+    for node in nodes.values():
+        node.children.sort(key=lambda n: n.unit.name)
+    return nodes[g.user.org_id]
+
+
+@bp.get("/browse")
+@login_required
+def browse():
+    org_id = _int_arg("org")
+    if org_id is None:
+        selected = g.user.org
+    else:
+        unit = orgs.get(g.session, org_id)
+        if unit is None:
+            raise OutOfScope()
+        selected = scoped_org(g.session, g.user, unit)
+    year = _int_arg("year")
+    sort = request.args.get("sort", "created")
+    if sort not in documents.SORTS or sort == "deleted":
+        sort = "created"
+    descending = request.args.get("dir", "desc" if sort == "created" else "asc") != "asc"
+    page = max(_int_arg("page", 1) or 1, 1)
+
+    result = documents.get_all(g.session, user=g.user, org=selected, year=year, page=page, per_page=PER_PAGE,
+                               sort=sort, descending=descending)
+    pages = max((result.total + PER_PAGE - 1) // PER_PAGE, 1)
+    if page > pages:
+        page = pages
+        result = documents.get_all(g.session, user=g.user, org=selected, year=year, page=page, per_page=PER_PAGE,
+                                   sort=sort, descending=descending)
+    tree = _scope_tree(documents.org_counts(g.session, user=g.user))
+    years = documents.year_counts(g.session, user=g.user, org=selected)
+    params = {"org": selected.id if selected.id != g.user.org_id else None, "year": year}
+    return render_template("documents/browse.html", result=result, tree=tree, selected=selected, years=years,
+                           year=year, sort=sort, descending=descending, page=page, pages=pages,
+                           params=params, columns=COLUMNS, year_total=sum(n for _, n in years))
+
+
+# ---------------------------------------------------------------------------------------------- detail
+
+def _unit_trail(unit: OrgUnit) -> list[tuple[OrgUnit, bool]]:
+    """The unit's ancestors and itself, each with whether the user may browse it."""
+    ids = [int(i) for i in unit.lineage.strip("/").split("/") if i]
+    found = {u.id: u for u in g.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    return [(found[i], in_scope(g.user, found[i])) for i in ids if i in found]
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def document_detail(document_id: int):
+    doc = documents.view(g.session, g.actor, document_id)
+    history = audit.history(g.session, "document", doc.id)
+    return render_template("documents/detail.html", doc=doc, trail=_unit_trail(doc.org), history=history,
+                           can_edit=policy.can_edit(g.actor, doc.org), previewable=doc.file_kind in PREVIEW_KINDS)
+
+
+def _form_values(doc) -> dict:
+    return {"title": doc.title or "", "doc_number": doc.doc_number or "", "author": doc.author or "",
+            "doc_date": doc.doc_date.isoformat() if doc.doc_date else "",
+            "year": "" if doc.year is None else str(doc.year)}
+
+
+@bp.route("/documents/<int:document_id>/edit", methods=["GET", "POST"])
+@login_required
+def document_edit(document_id: int):
+    if request.method == "POST":
+        changes = {name: request.form.get(name, "") for name in documents.EDITABLE if name in request.form}
+        try:
+            documents.update(g.session, g.actor, document_id, changes)
+        except documents.InvalidField as e:
+            mark_failed()
+            doc = documents.get(g.session, document_id, user=g.user)
+            values = _form_values(doc) | changes
+            return render_template("documents/edit.html", doc=doc, values=values,
+                                   errors={e.field: e.message}), 422
+        flash("已保存", "ok")
+        return redirect(url_for("ui.document_detail", document_id=document_id))
+    doc = documents.get(g.session, document_id, user=g.user)
+    policy.require(policy.can_edit(g.actor, doc.org), "当前角色不能修改文件")
+    return render_template("documents/edit.html", doc=doc, values=_form_values(doc), errors={})
+
+
+@bp.route("/documents/<int:document_id>/delete", methods=["GET", "POST"])
+@login_required
+def document_delete(document_id: int):
+    if request.method == "POST":
+        documents.delete(g.session, g.actor, document_id)
+        flash("已移入回收站，系统管理员可以恢复", "ok")
+        return redirect(url_for("ui.browse"))
+    doc = documents.get(g.session, document_id, user=g.user)
+    policy.require(policy.can_edit(g.actor, doc.org), "当前角色不能删除文件")
+    return render_template("documents/delete.html", doc=doc)
+
+
+@bp.get("/documents/<int:document_id>/file")
+@login_required
+def document_file(document_id: int):
+    doc = documents.download(g.session, g.actor, document_id)
+    response = send_file(services().store.open(doc.sha256), mimetype=doc.mime_type,
+                         conditional=True, etag=doc.sha256, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(doc.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/documents/<int:document_id>/preview")
+@login_required
+def document_preview(document_id: int):
+    """The original shown inline in the detail page (PDF, JPEG, PNG only).
+
+    Audited as a "view" each time it is fetched (never as a download): opening a PDF's detail page
+    records two views, the page and its preview. No range requests, so a preview is one fetch.
+    """
+    doc = documents.get(g.session, document_id, user=g.user)
+    if doc.file_kind not in PREVIEW_KINDS:
+        abort(404)
+    doc = documents.view(g.session, g.actor, document_id)
+    # Whole file in one answer (no ranges): one fetch, one audit row.
+    response = send_file(services().store.open(doc.sha256), mimetype=doc.mime_type, conditional=False, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(doc.original_name, inline=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    # Defence in depth: the file is shown as an opaque, script-less origin. (Checked with Chromium:
+    # its PDF viewer still renders a PDF served this way inside the detail page's iframe.)
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------- upload
+
+@bp.get("/upload")
+@login_required
+def upload():
+    policy.require(policy.can_upload(g.actor), "当前角色不能上传文件")
+    units = orgs.list_units(g.session, under=g.user.org)
+    return render_template("documents/upload.html", units=units,
+                           max_bytes=services().settings.limits.max_bytes)
+
+
+def _json_error(status: int, code: str, message: str, name: str = ""):
+    mark_failed()
+    return jsonify({"path": name, "status": "rejected", "document_id": None, "archive_code": None,
+                    "org": None, "title": None, "error": {"code": code, "message": message}}), status
+
+
+@bp.post("/upload/file")
+@login_required
+def upload_file():
+    relpath = (request.form.get("relpath") or "").strip()
+    if not policy.can_upload(g.actor):
+        return _json_error(403, "forbidden", "当前角色不能上传文件", relpath)
+    limit = services().settings.limits.max_bytes
+    if request.content_length and request.content_length > limit + 1024 * 1024:
+        return _json_error(413, "file_too_large", f"文件超过大小限制（{limit // (1024 * 1024)} MB）", relpath)
+    upload_ = request.files.get("file")
+    if upload_ is None or not upload_.filename:
+        return _json_error(400, "missing_file", "缺少上传文件", relpath)
+    try:
+        relative = safe_relative(relpath or upload_.filename)
+    except BadUpload as e:
+        return _json_error(400, e.code, e.message, relpath)
+    name = str(relative)
+    org_id = None
+    try:
+        org_id = int(request.form.get("org", ""))
+    except ValueError:
+        pass
+    chosen = orgs.get(g.session, org_id) if org_id is not None else g.user.org
+    if chosen is None or not in_scope(g.user, chosen):
+        return _json_error(404, "org_not_found", "所选单位不存在或不在管辖范围内", name)
+    # Every folder of the path may name a unit below the chosen one (the picked folder too, as in
+    # `archive ingest` and the API's folder jobs); other folders are plain folders of that unit.
+    unit = unit_for_folders(g.session, chosen, list(relative.parts[:-1]))
+    g.session.commit()  # nothing held open while the file is analysed and recorded
+    result = services().pipeline.ingest(Incoming(source=upload_.stream, name=name, org=unit), g.actor)
+    body = visible_result(result, g.user)
+    doc = result.document
+    if result.status == "duplicate" and doc is not None and doc.deleted_at is not None and body["document_id"]:
+        body |= {"document_id": None,
+                 "error": {"code": "duplicate_in_trash", "message": "相同的文件在回收站中，请联系系统管理员恢复"}}
+    if body.get("document_id"):
+        body["url"] = url_for("ui.document_detail", document_id=body["document_id"])
+    if result.status == "rejected" and result.error is not None and result.error.code == "file_too_large":
+        return jsonify(body), 413
+    return jsonify(body)
+
+
+# ---------------------------------------------------------------------------------------------- trash
+
+@bp.get("/trash")
+@login_required
+def trash():
+    page = max(_int_arg("page", 1) or 1, 1)
+    result = documents.get_trash(g.session, g.actor, page=page, per_page=PER_PAGE)
+    pages = max((result.total + PER_PAGE - 1) // PER_PAGE, 1)
+    return render_template("documents/trash.html", result=result, page=page, pages=pages)
+
+
+@bp.post("/trash/<int:document_id>/restore")
+@login_required
+def trash_restore(document_id: int):
+    doc = documents.restore(g.session, g.actor, document_id)
+    flash(f"已恢复：{doc.title}", "ok")
+    return redirect(url_for("ui.trash"))
+

@@ -10,9 +10,8 @@ import csv
 import datetime as dt
 import tempfile
 from collections import Counter
-from functools import wraps
 
-from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import flash, g, redirect, render_template, request, send_file, url_for
 
 from archive.audit import service as audit
 from archive.auth import policy, users
@@ -42,24 +41,6 @@ FIELD_LABELS = {
 USER_ERROR_FIELDS = {"bad_username": "username", "user_exists": "username", "bad_role": "role",
                      "weak_password": "password", "bad_display_name": "display_name", "self_lockout": "active"}
 ORG_ERROR_FIELDS = {"bad_path": "name", "org_exists": "name", "bad_code": "code", "code_conflict": "code"}
-
-
-def admin_page(view):
-    """Log-in required; a service's OutOfScope answers 404 and its Forbidden 403.
-
-    (Raised from inside the view: the blueprint's own handlers call abort() inside an error handler,
-    which Flask turns into a 500 outside testing.)
-    """
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except OutOfScope:
-            abort(404)
-        except policy.Forbidden as e:
-            abort(403, description=e.message)
-
-    return login_required(wrapper)
 
 
 # ---------------------------------------------------------------- helpers for the templates
@@ -128,14 +109,14 @@ def _chosen_org(raw: str, errors: dict, field: str = "org") -> OrgUnit | None:
 # ---------------------------------------------------------------- users
 
 @bp.get("/admin/users")
-@admin_page
+@login_required
 def admin_users():
     people = users.get_all(g.session, g.actor)
     return _render("admin/users.html", users=people, now=utcnow())
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@admin_page
+@login_required
 def admin_users_new():
     _require_admin("只有系统管理员可以新建用户")
     form = {"username": "", "display_name": "", "role": "clerk", "org": str(g.user.org_id)}
@@ -170,7 +151,7 @@ def admin_users_new():
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@admin_page
+@login_required
 def admin_users_edit(user_id: int):
     user = users.get(g.session, g.actor, user_id)
     form = {"display_name": user.display_name or "", "role": user.role, "org": str(user.org_id),
@@ -224,13 +205,13 @@ def _orgs_page(*, form: dict | None = None, errors: dict | None = None, import_e
 
 
 @bp.get("/admin/orgs")
-@admin_page
+@login_required
 def admin_orgs():
     return _orgs_page()
 
 
 @bp.post("/admin/orgs/new")
-@admin_page
+@login_required
 def admin_orgs_new():
     form = {name: request.form.get(name, "").strip() for name in ("parent", "name", "code")}
     errors: dict[str, str] = {}
@@ -253,7 +234,7 @@ def admin_orgs_new():
 
 
 @bp.post("/admin/orgs/import")
-@admin_page
+@login_required
 def admin_orgs_import():
     upload = request.files.get("csv_file")
     problems: list[str] = []
@@ -326,7 +307,7 @@ def _describe(flt: audit.AuditFilter) -> str:
 
 
 @bp.get("/admin/audit")
-@admin_page
+@login_required
 def admin_audit():
     flt, kept = _audit_filter(announce=True)
     page = _small_int(request.args.get("page")) or 1
@@ -349,7 +330,7 @@ def _page_window(page: int, pages: int, width: int = 3) -> list[int | None]:
 
 
 @bp.get("/admin/audit.xlsx")
-@admin_page
+@login_required
 def admin_audit_export():
     flt, _ = _audit_filter(announce=False)
     out = tempfile.TemporaryFile()

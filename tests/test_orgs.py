@@ -72,3 +72,12 @@ def test_cli_import_error_exits_nonzero(cli, tmp_path):
     result = cli("org", "import", str(csv_file))
     assert result.exit_code == 1
     assert "第 2 行" in result.output
+
+
+def test_header_with_spaces_and_broken_csv(services):
+    with services.db.session() as session:
+        result = orgs.import_csv(session, " 路径 , 区划代码 \n河南省/开封市,410200000000\n".encode())
+        assert result.created == 2 and orgs.resolve(session, "410200000000").name == "开封市"
+    with services.db.session() as session, pytest.raises(orgs.OrgError) as err:
+        orgs.import_csv(session, b'path\n"unterminated\n' + b"x" * 200000)
+    assert err.value.code in ("bad_csv", "bad_path")

@@ -46,6 +46,8 @@ def create(session: Session, actor: Actor, *, username: str, org: OrgUnit, role:
 def update(session: Session, actor: Actor, user_id: int, *, role: str | None = None, org: OrgUnit | None = None,
            active: bool | None = None, display_name: str | None = None, password: str | None = None) -> User:
     user = get(session, actor, user_id)
+    if password and len(password) < 8:  # checked before anything changes
+        raise AuthError("weak_password", "密码至少 8 位")
     if actor.user is not None and actor.user.id == user.id and (active is False or (role and role != "admin")):
         raise AuthError("self_lockout", "不能停用自己或取消自己的管理员角色")
     _check_lengths(display_name=display_name)

@@ -109,7 +109,11 @@ def create_child(session: Session, actor, parent: OrgUnit, name: str, code: str 
         raise OrgError("bad_path", "单位名称不能为空，也不能含有“/”")
     if child_named(session, parent, name) is not None:
         raise OrgError("org_exists", f"“{parent.path}”下已有“{name}”")
-    unit, _ = ensure_path(session, f"{parent.path}/{name}", normalise_code(code))
+    code = normalise_code(code)
+    holder = session.scalar(select(OrgUnit).where(OrgUnit.code == code)) if code else None
+    if holder is not None:  # checked before anything is written
+        raise OrgError("code_conflict", f"区划代码 {code} 已属于“{holder.path}”")
+    unit, _ = ensure_path(session, f"{parent.path}/{name}", code)
     audit.record(session, actor, "org_create", object_type="org", object_id=unit.id, org_id=unit.id,
                  summary=unit.path)
     return unit
@@ -162,15 +166,19 @@ def import_csv(session: Session, data: bytes, within: OrgUnit | None = None) -> 
 
     `within`: every row must be that unit or below it (an admin's scope).
     """
-    reader = csv.DictReader(io.StringIO(decode_csv(data)))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+    reader = csv.DictReader(io.StringIO(decode_csv(data).replace("\x00", "")))
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header  # " 路径 " is still the 路径 column
+        rows_in = list(reader)
+    except csv.Error as e:
+        raise OrgError("bad_csv", f"CSV 文件格式有误：{e}") from None
     path_col = next((c for c in PATH_COLUMNS if c in header), None)
     code_col = next((c for c in CODE_COLUMNS if c in header), None)
     if path_col is None:
         raise OrgError("bad_header", "CSV 缺少“路径”(path) 列")
     result, rows = ImportResult(), []
-    for line_no, row in enumerate(reader, start=2):
+    for line_no, row in enumerate(rows_in, start=2):
         path = (row.get(path_col) or "").strip()
         if not path:
             if any((v or "").strip() for v in row.values() if isinstance(v, str)):

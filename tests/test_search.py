@@ -9,7 +9,7 @@ import textwrap
 import time
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from archive.auth.actor import CLI
 from archive.config import load_settings

@@ -44,6 +44,17 @@ def record(
     return event
 
 
+def recently(session: Session, actor: Actor, action: str, object_type: str, object_id, within: dt.timedelta) -> bool:
+    """Whether this actor recorded this action on this object within the last `within`."""
+    if actor.user is None:
+        return False
+    since = dt.datetime.now(dt.timezone.utc) - within
+    stmt = select(AuditEvent.id).where(
+        AuditEvent.user_id == actor.user.id, AuditEvent.action == action, AuditEvent.object_type == object_type,
+        AuditEvent.object_id == str(object_id), AuditEvent.at >= since).limit(1)
+    return session.scalar(stmt) is not None
+
+
 @dataclass
 class AuditFilter:
     username: str | None = None

@@ -61,11 +61,18 @@ def get(session: Session, document_id: int, *, user: User | None, with_text: boo
     return doc
 
 
-def view(session: Session, actor: Actor, document_id: int, *, with_text: bool = False) -> Document:
-    """Open a document for reading; the view is audited."""
+def view(session: Session, actor: Actor, document_id: int, *, with_text: bool = False,
+         unless_viewed_within: dt.timedelta | None = None) -> Document:
+    """Open a document for reading; the view is audited.
+
+    `unless_viewed_within`: the preview embedded in a detail page is part of the view just
+    recorded, so it adds no second row; fetched on its own it is recorded like any view.
+    """
     doc = get(session, document_id, user=actor.user, with_text=with_text)
-    audit.record(session, actor, "view", object_type="document", object_id=doc.id, org_id=doc.org_id,
-                 summary=doc.title[:200])
+    if unless_viewed_within is None or not audit.recently(session, actor, "view", "document", doc.id,
+                                                          unless_viewed_within):
+        audit.record(session, actor, "view", object_type="document", object_id=doc.id, org_id=doc.org_id,
+                     summary=doc.title[:200])
     return doc
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
 
 from archive.auth import service as auth
 from archive.auth.actor import Actor

@@ -22,10 +22,8 @@ from archive.models.base import utcnow
 from archive.orgs import service as orgs
 from archive.web.filenames import content_disposition
 from archive.web.ui import bp, login_required, start_session
+from archive.web.ui.timefmt import LOCAL_TZ, LOCAL_TZ_NAME, local_time
 
-# China keeps one zone and no daylight saving: UTC+8 all year.
-LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "UTC+8")
-LOCAL_TZ_NAME = "北京时间"
 AUDIT_PER_PAGE = 50
 USER_AUDIT_ROWS = 20
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -44,14 +42,6 @@ ORG_ERROR_FIELDS = {"bad_path": "name", "org_exists": "name", "bad_code": "code"
 
 
 # ---------------------------------------------------------------- helpers for the templates
-
-def local_time(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:  # stored in UTC
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(LOCAL_TZ).strftime(fmt)
-
 
 def _shown(field: str, value) -> str:
     if value is None or value == "":

@@ -6,9 +6,7 @@ the views only parse the request and shape the page.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
@@ -25,6 +23,7 @@ from archive.models.audit import ACTIONS
 from archive.orgs import service as orgs
 from archive.web.errors import mark_failed
 from archive.web.filenames import content_disposition
+from archive.web.ui.timefmt import local_time
 from archive.web.ui import bp, login_required, services
 
 PER_PAGE = 50
@@ -36,28 +35,14 @@ KIND_LABELS = {"pdf": "PDF", "docx": "Word 文档 (DOCX)", "xlsx": "Excel 表格
                "jpeg": "JPEG 图片", "png": "PNG 图片", "tiff": "TIFF 图片"}
 # Browse columns that sort: (label, sort key in documents.SORTS or None for a plain column, css class).
 COLUMNS = [("题名", "title", ""), ("文号", "doc_number", "nowrap"), ("责任者", None, ""),
-           ("成文日期", "date", "nowrap"), ("年度", "year", "nowrap"), ("单位", None, ""),
+           ("成文日期", "date", "nowrap"), ("年度", "year", "nowrap"), ("单位", None, "nowrap"),
            ("页数", None, "num"), ("状态", None, "nowrap")]
-
-
-def _display_zone():
-    try:
-        return ZoneInfo(os.environ.get("ARCHIVE_TIMEZONE") or "Asia/Shanghai")
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.timezone(dt.timedelta(hours=8), "CST")
-
-
-DISPLAY_TZ = _display_zone()
 
 
 @bp.app_template_filter("doc_time")
 def doc_time(moment: dt.datetime | None) -> str:
     """A stored UTC time as the office reads it: local, to the minute."""
-    if moment is None:
-        return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
+    return local_time(moment, "%Y-%m-%d %H:%M") if moment is not None else "—"
 
 
 @bp.app_template_filter("doc_size")
@@ -220,13 +205,13 @@ def document_file(document_id: int):
 def document_preview(document_id: int):
     """The original shown inline in the detail page (PDF, JPEG, PNG only).
 
-    Audited as a "view" each time it is fetched (never as a download): opening a PDF's detail page
-    records two views, the page and its preview. No range requests, so a preview is one fetch.
+    Audited as a "view", except right after the detail page's own view (the same look, not a second
+    one). No range requests, so a preview is one fetch.
     """
     doc = documents.get(g.session, document_id, user=g.user)
     if doc.file_kind not in PREVIEW_KINDS:
         abort(404)
-    doc = documents.view(g.session, g.actor, document_id)
+    doc = documents.view(g.session, g.actor, document_id, unless_viewed_within=dt.timedelta(minutes=1))
     # Whole file in one answer (no ranges): one fetch, one audit row.
     response = send_file(services().store.open(doc.sha256), mimetype=doc.mime_type, conditional=False, max_age=0)
     response.headers["Content-Disposition"] = content_disposition(doc.original_name, inline=True)

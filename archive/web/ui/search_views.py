@@ -22,10 +22,13 @@ def search_page():
     result, error = None, None
     org = None
     if org_id is not None:
-        from archive.auth.scope import scoped_org
+        from archive.auth.scope import OutOfScope, scoped_org
         from archive.orgs import service as orgs
 
-        org = scoped_org(g.session, g.user, orgs.get(g.session, org_id))  # outside scope → 404
+        unit = orgs.get(g.session, org_id)
+        if unit is None:
+            raise OutOfScope()  # the same 404 as a unit outside the user's scope
+        org = scoped_org(g.session, g.user, unit)
     if q or org is not None or year or kinds:
         try:
             year_from, year_to = parse_year_range(year)

@@ -285,7 +285,7 @@ def run_queries(engine, queries, docs, units, seed):
     for q in make_queries(warm_rng, docs, units, WARMUP):
         for request in variants(warm_rng, q, towns).values():
             results_page(engine, request, texts)
-    timings = {v: {"engine": [], "page": [], "totals": []} for v in ("plain", "org", "year")}
+    timings = {v: {"engine": [], "page": [], "totals": [], "returned": []} for v in ("plain", "org", "year")}
     requests = {}
     for q in queries:
         requests[q] = variants(rng, q, towns)
@@ -294,6 +294,7 @@ def run_queries(engine, queries, docs, units, seed):
             timings[name]["engine"].append(engine_ms)
             timings[name]["page"].append(page_ms)
             timings[name]["totals"].append(result.total)
+            timings[name]["returned"].append(len(result.hits))
     return timings, requests
 
 
@@ -390,6 +391,10 @@ def report(res, args, command, n_docs, chars, parent_rss_kb):
         page, eng = t[v]["page"], t[v]["engine"]
         print(f"{v:<8} {statistics.median(page):9.1f} {pct(page, 95):9.1f} {statistics.median(eng):11.1f} "
               f"{pct(eng, 95):11.1f} {max(page):8.1f}")
+    returned = max(max(t[v]["returned"]) for v in t)
+    if returned > TOP:
+        print(f"WARNING: the engine returned up to {returned} hits for a page of {TOP}; the page cost "
+              f"above includes snippets for all of them (as archive.search.service would make)")
     print(f"recall: {r['exact']}/{r['sample']} queries exact (totals of all three variants and the year "
           f"facet; {r['relevant']:,} relevant documents)")
     for m in r["mismatches"]:

@@ -244,10 +244,8 @@ def test_database_failure_after_storing_leaves_nothing(services, org_tree, files
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import Session
 
-    def fail(session):
-        from archive.models import AuditEvent
-
-        if any(isinstance(o, AuditEvent) for o in [*session.new, *session.identity_map.values()]):
+    def fail(session):  # only the unit of work that records a document holds one
+        if any(isinstance(o, Document) for o in [*session.new, *session.identity_map.values()]):
             raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
 
     path = files_dir / "a.txt"

@@ -239,8 +239,28 @@ def summary(doc: Document) -> dict:
     }
 
 
+def category_of(doc: Document) -> dict | None:
+    """{"code", "name"} of the document's class, or None (unclassified, or not a poverty record)."""
+    if not doc.category_code or doc.is_poverty_record is False:
+        return None
+    from archive.standards import load
+
+    scheme = load().schemes.get(doc.scheme_id or "")
+    cls = scheme.classes.get(doc.category_code) if scheme else None
+    return {"code": doc.category_code, "name": cls.name if cls else None}
+
+
 def detail(doc: Document, *, with_text: bool = False) -> dict:
     data = summary(doc) | {
+        "category": category_of(doc),
+        "retention": doc.retention,
+        "item_no": doc.item_no,
+        "is_poverty_record": doc.is_poverty_record,
+        "confidence": doc.confidence,
+        "classified_by": doc.classified_by,
+        "needs_review": doc.needs_review,
+        "scheme": doc.scheme_id,
+        "suggested_org": doc.suggested_org.path if doc.suggested_org_id and doc.suggested_org else None,
         "org_id": doc.org_id,
         "org_code": doc.org.code,
         "author": doc.author,

@@ -35,6 +35,7 @@ from archive.storage import FileStore, Staged, TooLarge
 
 if TYPE_CHECKING:
     from archive.search.indexer import SearchIndex
+    from archive.standards import Standards
 
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class Pipeline:
     store: FileStore
     limits: Limits
     search: "SearchIndex | None" = None
+    standards: "Standards | None" = None
 
     INDEX_EVERY = 100  # documents per search-index commit during a bulk ingest
 
@@ -151,6 +153,7 @@ class Pipeline:
 
     def _record(self, item: Incoming, staged: Staged, extracted: Extracted, actor: Actor) -> IngestResult:
         meta = extract_metadata(extracted.text, filename=Path(item.name).name, title_hint=extracted.title_hint)
+        classification = self._classify(item.org, meta.title, extracted.text)
         # Placing the file and committing its row happen under the store lock, and so does undoing
         # them: an undo can never remove a file that another upload's row has just claimed.
         with self.store.lock():
@@ -176,9 +179,11 @@ class Pipeline:
                         uploaded_by_id=actor.user.id if actor.user else None,
                     )
                     session.add(doc)
-                    session.flush()
+                    session.flush()  # the row first: on SQLite this takes the write lock for filing
                     audit.record(session, actor, "upload", object_type="document", object_id=doc.id,
                                  org_id=org.id, summary=f"{doc.original_name}（{doc.title[:100]}）")
+                    if classification is not None:
+                        self._classify_and_file(session, doc, *classification)
                     placed = self.store.commit(staged)
                     doc.org.path  # keep the display path readable after the session closes
                 return IngestResult(item.name, "stored", document=doc)
@@ -195,6 +200,23 @@ class Pipeline:
             except BaseException:
                 self._undo(staged, placed)
                 raise
+
+    def _classify(self, org: OrgUnit, title: str, text: str):
+        if self.standards is None:
+            return None
+        from archive.classify.rules import classify
+        from archive.standards import level_of
+
+        scheme = self.standards.scheme_for(path=org.path, code=org.code)
+        return scheme.id, classify(scheme, level_of(org.path, org.depth), title, text)
+
+    def _classify_and_file(self, session, doc: Document, scheme_id: str, decision) -> None:
+        from archive.classify import filing
+
+        filing.apply(doc, decision, scheme_id, by="rule")
+        suggested = filing.suggest_org(session, doc)
+        doc.suggested_org_id = suggested.id if suggested else None
+        filing.file(session, self.standards, doc)
 
     def _undo(self, staged: Staged, placed: bool) -> Document | None:
         """Remove what this attempt wrote, unless another upload's row owns the same file."""

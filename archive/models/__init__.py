@@ -5,5 +5,6 @@ from archive.models.user import ApiToken, User, ROLES
 from archive.models.document import Document
 from archive.models.job import Job
 from archive.models.audit import ACTIONS, AuditEvent
+from archive.models.sequence import ArchiveSequence
 
-__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job", "AuditEvent", "ACTIONS"]
+__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job", "AuditEvent", "ACTIONS", "ArchiveSequence"]

@@ -32,7 +32,18 @@ class Document(Base):
     doc_date: Mapped[dt.date | None] = mapped_column(Date)       # 成文日期
     year: Mapped[int | None]                                     # 年度
     page_count: Mapped[int | None]                               # 页数
-    archive_code: Mapped[str | None] = mapped_column(String(100), unique=True)  # 档号 (assigned by the standards step)
+    archive_code: Mapped[str | None] = mapped_column(String(100), unique=True)  # 档号, frozen once issued
+    item_no: Mapped[int | None]                                  # 件号 within its lowest category
+    filed_at: Mapped[dt.datetime | None]
+    # Classification by the standards (standards/): scheme, class, retention, and who decided how surely.
+    scheme_id: Mapped[str | None] = mapped_column(String(50))
+    category_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    retention: Mapped[str | None] = mapped_column(String(10))   # Y, D30, D10
+    is_poverty_record: Mapped[bool | None]                       # None: not decided yet
+    confidence: Mapped[float | None]
+    classified_by: Mapped[str | None] = mapped_column(String(10))  # rule | model | person
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default="0", index=True)
+    suggested_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="ready")
     # The extracted text as found; normalisation happens only for the index. Deferred: lists never load it.
     text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
@@ -43,6 +54,7 @@ class Document(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    org: Mapped[OrgUnit] = relationship()
+    org: Mapped[OrgUnit] = relationship(foreign_keys=[org_id])
+    suggested_org: Mapped[OrgUnit | None] = relationship(foreign_keys=[suggested_org_id])
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])

@@ -66,9 +66,9 @@ def to_index_doc(doc: Document) -> IndexDoc:
         author=doc.author,
         archive_code=doc.archive_code,
         org_ids=[int(x) for x in doc.org.lineage.strip("/").split("/") if x],
-        category=getattr(doc, "category_code", None),
+        category=doc.category_code,
         year=doc.year,
-        retention=getattr(doc, "retention", None),
+        retention=doc.retention,
         file_kind=doc.file_kind,
         date=doc.doc_date,
     )

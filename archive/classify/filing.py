@@ -1,0 +1,76 @@
+"""Applying a classification to a document and filing it: 件号 and 档号 in the same transaction.
+
+A document is filed (gets its 档号) once it is a poverty-alleviation record with a class, a retention
+and a year, and no person still needs to look at it. Once issued, a 档号 is frozen: changing a filed
+document's class or retention is an explicit re-filing that issues a new number (audited).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from archive.classify.rules import Decision
+from archive.models import ArchiveSequence, Document, OrgUnit
+from archive.models.base import utcnow
+from archive.standards import Standards
+
+
+def apply(doc: Document, decision: Decision, scheme_id: str, by: str) -> None:
+    doc.scheme_id = scheme_id
+    doc.is_poverty_record = decision.is_poverty
+    doc.category_code = decision.category_code
+    doc.retention = decision.retention
+    doc.confidence = decision.confidence
+    doc.classified_by = by
+    doc.needs_review = decision.needs_review
+
+
+def fileable(doc: Document) -> bool:
+    return bool(doc.is_poverty_record and doc.category_code and doc.retention and doc.year
+                and not doc.needs_review and doc.archive_code is None and doc.deleted_at is None)
+
+
+def file(session: Session, standards: Standards, doc: Document) -> str | None:
+    """Issue the next 件号 of the document's lowest category and its 档号. Call inside the transaction
+    that records the document, after its row is written (so SQLite's write lock is already held)."""
+    if not fileable(doc):
+        return None
+    org = doc.org
+    scheme = standards.schemes[doc.scheme_id] if doc.scheme_id in standards.schemes \
+        else standards.scheme_for(path=org.path, code=org.code)
+    fonds = standards.fonds_for(path=org.path, code=org.code)
+    key = dict(fonds=fonds, door=scheme.door_code, year=doc.year, retention=doc.retention,
+               class_code=doc.category_code)
+    item = next_item(session, **key)
+    doc.item_no = item
+    doc.archive_code = scheme.format_code(fonds=fonds, year=doc.year, retention=doc.retention,
+                                          class_code=doc.category_code, item=item)
+    doc.filed_at = utcnow()
+    return doc.archive_code
+
+
+def next_item(session: Session, *, fonds: str, door: str, year: int, retention: str, class_code: str) -> int:
+    where = (ArchiveSequence.fonds == fonds, ArchiveSequence.door == door, ArchiveSequence.year == year,
+             ArchiveSequence.retention == retention, ArchiveSequence.class_code == class_code)
+    bump = update(ArchiveSequence).where(*where).values(last_item=ArchiveSequence.last_item + 1) \
+        .returning(ArchiveSequence.last_item)
+    item = session.execute(bump).scalar()
+    if item is not None:
+        return item
+    try:
+        with session.begin_nested():  # the first of its category; another filer may create it first
+            session.add(ArchiveSequence(fonds=fonds, door=door, year=year, retention=retention,
+                                        class_code=class_code, last_item=1))
+        return 1
+    except IntegrityError:
+        return session.execute(bump).scalar()
+
+
+def suggest_org(session: Session, doc: Document) -> OrgUnit | None:
+    """A unit below the document's own that its title (or opening) names: suggested, never moved."""
+    opening = f"{doc.title}\n{(doc.text or '')[:300]}"
+    below = session.scalars(select(OrgUnit).where(OrgUnit.lineage.startswith(doc.org.lineage),
+                                                   OrgUnit.id != doc.org_id))
+    named = [u for u in below if len(u.name) >= 2 and u.name in opening]
+    return max(named, key=lambda u: u.depth) if named else None

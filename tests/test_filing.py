@@ -77,3 +77,38 @@ def test_news_item_is_not_a_poverty_record(cli, services, org_tree, files_dir):
     shown = json.loads(cli("document", "show", str(line["document_id"]), "--json").output)
     assert shown["category"] is None and shown["archive_code"] is None
     assert shown["needs_review"] is True and shown["is_poverty_record"] is False
+
+
+def test_person_corrects_and_refiles(client, services, org_tree, make_user, files_dir):
+    from archive.ingest.pipeline import Incoming
+    from archive.search.service import SearchParams, search
+    from tests.conftest import bearer
+
+    _, clerk = make_user("clerk", "黎元村")
+    _, inspector = make_user("insp", "莲蓬寺镇", role="inspector")
+    path = files_dir / "a.txt"
+    path.write_text(NOTICE.format(year=2020, n=3, day=2), encoding="utf-8")
+    doc = services.pipeline.ingest(Incoming(source=path, name="a.txt", org=org_tree["黎元村"])).document
+    old_code = doc.archive_code
+    assert old_code and doc.category_code == "0305"
+
+    url = f"/api/v1/documents/{doc.id}/classification"
+    assert client.put(url, json={"is_poverty": True, "category": "0303"}, headers=bearer(inspector)).status_code == 403
+    bad = client.put(url, json={"is_poverty": True, "category": "9999"}, headers=bearer(clerk))
+    assert bad.status_code == 422 and "类目" in bad.json["error"]["message"]
+    assert client.put(url, json={"is_poverty": True, "category": "03"}, headers=bearer(clerk)).status_code == 422
+    body = client.put(url, json={"is_poverty": True, "category": "0303"}, headers=bearer(clerk)).json
+    assert body["category"]["code"] == "0303" and body["classified_by"] == "person" and body["confidence"] == 1.0
+    assert body["archive_code"] != old_code and "-0303-0001" in body["archive_code"]
+
+    from archive.audit.service import history
+    with services.db.session() as session:
+        (event,) = [e for e in history(session, "document", doc.id) if e.action == "classify"]
+        assert event.changes["before"]["archive_code"] == old_code
+        result = search(session, services.search, user=None, params=SearchParams(q="危房改造"))
+        assert result.facets["category"] == [{"code": "0303", "name": "教育帮扶", "count": 1}]
+        assert result.hits[0].category == {"code": "0303", "name": "教育帮扶"}
+
+    not_record = client.put(url, json={"is_poverty": False}, headers=bearer(clerk)).json
+    assert not_record["category"] is None and not_record["archive_code"] is None
+    assert not_record["needs_review"] is False

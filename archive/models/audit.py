@@ -18,6 +18,7 @@ ACTIONS = {
     "edit": "修改",
     "delete": "删除（移入回收站）",
     "restore": "恢复",
+    "classify": "确认或更正分类",
     "user_create": "新建用户",
     "user_edit": "修改用户",
     "org_create": "新建单位",

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, undefer
 
 from archive.auth.scope import require_in_scope
+from archive.documents import service as documents
 from archive.models import Document, OrgUnit, User
 from archive.search.engine import SearchRequest
 from archive.search.indexer import SearchIndex
@@ -107,8 +108,9 @@ def _hit(doc: Document, score: float, terms: list[str]) -> Hit:
     text_for_snippet = body if find_spans(body, terms) or not terms else (doc.title or body)
     return Hit(
         document_id=doc.id, title=doc.title, title_html=_highlight_all(doc.title, terms),
-        archive_code=doc.archive_code, org=doc.org.path, category=None, year=doc.year,
+        archive_code=doc.archive_code, org=doc.org.path, year=doc.year,
         doc_number=doc.doc_number, doc_date=doc.doc_date.isoformat() if doc.doc_date else None,
+        category=documents.category_of(doc),
         file_kind=doc.file_kind, snippet=snippet(text_for_snippet, terms), score=score,
     )
 
@@ -135,11 +137,20 @@ def _facets(session: Session, raw: dict, base: OrgUnit | None) -> dict:
     units = sorted(session.scalars(stmt), key=lambda u: (-org_counts[u.id], u.path))
     return {
         "org": [{"id": u.id, "name": u.name, "path": u.path, "count": org_counts[u.id]} for u in units],
-        "category": [{"code": c, "name": c, "count": n} for c, n in sorted(raw.get("category", {}).items())],
+        "category": [{"code": c, "name": _class_name(c), "count": n} for c, n in sorted(raw.get("category", {}).items())],
         "year": [{"year": y, "count": n} for y, n in sorted(raw.get("year", {}).items(), reverse=True)],
         "type": [{"type": k, "name": KIND_NAMES.get(k, k), "count": n}
                  for k, n in sorted(raw.get("kind", {}).items(), key=lambda kv: -kv[1])],
     }
+
+
+def _class_name(code: str) -> str:
+    from archive.standards import load
+
+    for scheme in load().schemes.values():
+        if code in scheme.classes:
+            return scheme.classes[code].name
+    return code
 
 
 def parse_year_range(value: str | None) -> tuple[int | None, int | None]:

@@ -242,6 +242,32 @@ def download_document(document_id: int):
     return response
 
 
+@bp.put("/documents/<int:document_id>/classification")
+@documented("/documents/{id}/classification", "put", summary="确认或更正分类 / a person's classification",
+            description="is_poverty=false 表示不是扶贫档案；否则给出 category（末级类目号）和可选的 retention。"
+                        "已归档的文件改变类目或保管期限即重新归档（新档号），旧档号留在审计日志中。",
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            requestBody={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["is_poverty"], "properties": {
+                    "is_poverty": {"type": "boolean"}, "category": {"type": "string"},
+                    "retention": {"type": "string", "enum": ["Y", "D30", "D10"]}}}}}},
+            responses={"200": json_response("文件", ref("Document")), "403": error_response("无权修改"),
+                       "404": error_response("不存在或无权访问"), "422": error_response("类目或保管期限无效")})
+@login_required
+def classify_document(document_id: int):
+    from archive.classify.service import ClassificationError, decide
+
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("is_poverty"), bool):
+        return api_error(400, "bad_request", "请求体应为 JSON 对象，含布尔值 is_poverty")
+    try:
+        doc = decide(g.session, _services().standards, g.actor, document_id, is_poverty=body["is_poverty"],
+                     category_code=body.get("category"), retention=body.get("retention"))
+    except ClassificationError as e:
+        return api_error(422, e.code, e.message)
+    return documents.detail(doc)
+
+
 @bp.get("/search")
 @documented("/search", "get", summary="全文检索 / full-text search",
             description="q：空格表示并且，OR 表示或者，-词 表示排除，\"...\" 为一个词。结果、总数和分面都限于用户的范围。",

@@ -17,6 +17,7 @@ def search_page():
     org_id = request.args.get("org", type=int)
     year = request.args.get("year", "").strip()
     kinds = [k for k in request.args.getlist("type") if k]
+    categories = [c for c in request.args.getlist("category") if c]
     sort = request.args.get("sort", "relevance")
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     result, error = None, None
@@ -29,18 +30,19 @@ def search_page():
         if unit is None:
             raise OutOfScope()  # the same 404 as a unit outside the user's scope
         org = scoped_org(g.session, g.user, unit)
-    if q or org is not None or year or kinds:
+    if q or org is not None or year or kinds or categories:
         try:
             year_from, year_to = parse_year_range(year)
             result = search(g.session, services().search, user=g.user, params=SearchParams(
-                q=q, org=org, kinds=kinds, year_from=year_from, year_to=year_to, sort=sort,
+                q=q, org=org, kinds=kinds, categories=categories, year_from=year_from, year_to=year_to, sort=sort,
                 page=page, per_page=PER_PAGE))
         except QueryError as e:
             error = e.message
 
     def link(**changes) -> str:
         """This search with some parameters changed (a facet, a page); None removes one."""
-        args = {"q": q, "org": org_id, "year": year or None, "type": kinds or None, "sort": sort, "page": None}
+        args = {"q": q, "org": org_id, "year": year or None, "type": kinds or None, "category": categories or None,
+                "sort": sort, "page": None}
         args.update(changes)
         return url_for("ui.search_page", **{k: v for k, v in args.items() if v not in (None, "", [])})
 

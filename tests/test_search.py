@@ -234,3 +234,17 @@ def test_killed_writer_leaves_a_readable_index(services, corpus, cli, tmp_path):
     assert cli("check", "--repair").exit_code == 0
     assert services.search.check().clean
     assert run(services, "写入中").total == 0
+
+
+def test_single_character_and_one_character_fields(services, corpus, org_tree, tmp_path):
+    path = tmp_path / "one.txt"
+    path.write_text("村", encoding="utf-8")
+    doc = services.pipeline.ingest(Incoming(source=path, name="one.txt", org=org_tree["黎元村"])).document
+    ids = {h.document_id for h in run(services, "村").hits}
+    assert doc.id in ids and len(ids) == 1 + len(truth("村"))
+
+
+def test_pages_hold_at_most_per_page_hits(services, corpus):
+    with services.db.session() as session:
+        page = search(session, services.search, user=None, params=SearchParams(q="贫", per_page=2))
+    assert page.total == len(truth("贫")) and len(page.hits) == 2

@@ -9,7 +9,11 @@ whitespace removed, so that a phrase broken across lines in a PDF still matches.
 """
 from __future__ import annotations
 
+import re
+
 from archive.ingest.normalize import _TABLE  # the same character table as the stored normalisation
+
+_WORDS = re.compile(r"\S+")
 
 
 def _fold(ch: str) -> str:
@@ -17,9 +21,15 @@ def _fold(ch: str) -> str:
     return low if len(low) == 1 else ch
 
 
+def _lowered(display: str) -> str:
+    """Lower-cased character for character (a few letters, like İ, lower to two: keep those as they are)."""
+    low = display.lower()
+    return low if len(low) == len(display) else "".join(_fold(c) for c in display)
+
+
 def match_form(text: str) -> str:
     """Normalised, lower-cased, whitespace removed: the string queries are matched against."""
-    return "".join(_fold(c) for c in text.translate(_TABLE) if not c.isspace())
+    return "".join(_lowered(text.translate(_TABLE)).split())
 
 
 def bigrams(text: str) -> list[str]:
@@ -27,7 +37,7 @@ def bigrams(text: str) -> list[str]:
     form = match_form(text)
     if len(form) == 1:
         return [form]
-    return [form[i:i + 2] for i in range(len(form) - 1)]
+    return list(map(str.__add__, form[:-1], form[1:]))
 
 
 def token_string(text: str) -> str:
@@ -37,10 +47,9 @@ def token_string(text: str) -> str:
 
 def compact_with_positions(text: str) -> tuple[str, list[int]]:
     """The match form of `text` and, for each of its characters, the index in `text.translate(_TABLE)`."""
-    display = text.translate(_TABLE)
-    chars, positions = [], []
-    for i, c in enumerate(display):
-        if not c.isspace():
-            chars.append(_fold(c))
-            positions.append(i)
-    return "".join(chars), positions
+    low = _lowered(text.translate(_TABLE))
+    chunks, positions = [], []
+    for m in _WORDS.finditer(low):
+        chunks.append(m.group())
+        positions.extend(range(m.start(), m.end()))
+    return "".join(chunks), positions

@@ -64,9 +64,9 @@ class SearchEngine(Protocol):
 
 
 def single_char_pattern(char: str) -> str:
-    """A one-character term matches any bigram that starts or ends with it."""
+    """A one-character term matches any bigram that starts or ends with it, or a one-character field."""
     c = "\\" + char if char in _REGEX_META else char
-    return f"({c}.|.{c})"
+    return f"({c}|{c}.|.{c})"
 
 
 def date_number(day: dt.date | None) -> int:

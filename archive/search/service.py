@@ -105,13 +105,15 @@ def _load(session: Session, ids: list[int]) -> dict[int, Document]:
 
 def _hit(doc: Document, score: float, terms: list[str]) -> Hit:
     body = doc.text or ""
-    text_for_snippet = body if find_spans(body, terms) or not terms else (doc.title or body)
+    spans = find_spans(body, terms) if terms else []
+    if terms and not spans:  # matched in the title, 文号 or 责任者 only
+        body, spans = doc.title or body, None
     return Hit(
         document_id=doc.id, title=doc.title, title_html=_highlight_all(doc.title, terms),
         archive_code=doc.archive_code, org=doc.org.path, year=doc.year,
         doc_number=doc.doc_number, doc_date=doc.doc_date.isoformat() if doc.doc_date else None,
         category=documents.category_of(doc),
-        file_kind=doc.file_kind, snippet=snippet(text_for_snippet, terms), score=score,
+        file_kind=doc.file_kind, snippet=snippet(body, terms, spans=spans), score=score,
     )
 
 

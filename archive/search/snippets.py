@@ -33,12 +33,15 @@ def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def snippet(text: str, terms: list[str], window: int = WINDOW) -> Markup:
-    """An HTML-safe snippet around the densest cluster of matches, matches wrapped in <mark>."""
+def snippet(text: str, terms: list[str], window: int = WINDOW,
+            spans: list[tuple[int, int]] | None = None) -> Markup:
+    """An HTML-safe snippet around the densest cluster of matches, matches wrapped in <mark>.
+
+    `spans`: from find_spans(text, terms), when the caller has them already."""
     from archive.ingest.normalize import _TABLE
 
     display = text.translate(_TABLE)
-    spans = find_spans(text, terms)
+    spans = find_spans(text, terms) if spans is None else spans
     if not spans:
         return Markup(escape(_squash(display[:window])))
     start = _best_start(spans, window, len(display))
@@ -58,12 +61,16 @@ def snippet(text: str, terms: list[str], window: int = WINDOW) -> Markup:
 
 
 def _best_start(spans: list[tuple[int, int]], window: int, length: int) -> int:
-    """Start of the window holding the most matches, with a little context before the first."""
-    best, best_count = spans[0][0], 0
+    """Start of the window holding the most matches, with a little context before the first.
+
+    Spans are sorted: a second pointer moves forward only, so this is linear in the matches."""
+    best, best_count, j = spans[0][0], 0, 0
     for i, (s, _) in enumerate(spans):
-        count = sum(1 for s2, _ in spans[i:] if s2 < s + window - 20)
-        if count > best_count:
-            best, best_count = s, count
+        j = max(j, i)
+        while j < len(spans) and spans[j][0] < s + window - 20:
+            j += 1
+        if j - i > best_count:
+            best, best_count = s, j - i
     return max(0, min(best - 20, length - window))
 
 

@@ -102,7 +102,7 @@ class WhooshEngine:
             page = searcher.search(query, limit=request.offset + request.limit, sortedby=sortedby, reverse=reverse,
                                    groupedby=self._facets() if request.facets else None)
             # Sorted by date, Whoosh reports the sort key as the score: keep scores for relevance only.
-            hits = [(int(hit["id"]), float(hit.score or 0.0) if sortedby is None else 0.0) for hit in page[request.offset:]]
+            hits = [(int(hit["id"]), float(hit.score or 0.0) if sortedby is None else 0.0) for hit in page[request.offset:request.offset + request.limit]]
             facets = {}
             if request.facets:
                 for name in ("org", "category", "year", "kind"):

@@ -112,3 +112,21 @@ def test_person_corrects_and_refiles(client, services, org_tree, make_user, file
     not_record = client.put(url, json={"is_poverty": False}, headers=bearer(clerk)).json
     assert not_record["category"] is None and not_record["archive_code"] is None
     assert not_record["needs_review"] is False
+
+
+def test_person_classified_document_without_year_waits_then_files(services, org_tree, files_dir):
+    from archive.auth.actor import CLI
+    from archive.classify.service import decide
+    from archive.documents import service as documents
+    from archive.ingest.pipeline import Incoming
+
+    path = files_dir / "noyear.txt"
+    path.write_text("村民代表会议记录\n研究事项若干。", encoding="utf-8")
+    doc = services.pipeline.ingest(Incoming(source=path, name="noyear.txt", org=org_tree["黎元村"])).document
+    assert doc.year is None
+    with services.db.session() as session:
+        doc = decide(session, services.standards, CLI, doc.id, is_poverty=True, category_code="0202")
+        assert doc.archive_code is None and doc.needs_review is True  # still waiting: no year
+    with services.db.session() as session:
+        doc = documents.update(session, CLI, doc.id, {"year": 2020})
+        assert doc.needs_review is False and doc.archive_code.endswith("-0202-0001")

@@ -62,7 +62,8 @@ def decide(session: Session, standards: Standards, actor: Actor, document_id: in
     refile = doc.archive_code is not None and (category_code, retention) != (doc.category_code, doc.retention)
     doc.scheme_id, doc.is_poverty_record = scheme.id, is_poverty
     doc.category_code, doc.retention = category_code, retention
-    doc.classified_by, doc.confidence, doc.needs_review = "person", 1.0, False
+    # Without a year there is no 档号: the document stays in the queue until its year is filled in.
+    doc.classified_by, doc.confidence, doc.needs_review = "person", 1.0, bool(is_poverty and doc.year is None)
     if refile or not is_poverty:
         doc.archive_code, doc.item_no, doc.filed_at = None, None, None
     filing.file(session, standards, doc)

@@ -103,7 +103,18 @@ def update(session: Session, actor: Actor, document_id: int, changes: dict) -> D
         doc.updated_at = utcnow()
         audit.record(session, actor, "edit", object_type="document", object_id=doc.id, org_id=doc.org_id,
                      summary=doc.title[:200], changes={"before": before, "after": after})
+        if "year" in after and doc.year and doc.classified_by == "person" and doc.is_poverty_record:
+            _file_once_year_known(session, doc)
     return doc
+
+
+def _file_once_year_known(session: Session, doc: Document) -> None:
+    """A person classified it, only the year was missing: now it can be filed."""
+    from archive.classify import filing
+    from archive.standards import load
+
+    doc.needs_review = False
+    filing.file(session, load(), doc)
 
 
 def delete(session: Session, actor: Actor, document_id: int) -> Document:

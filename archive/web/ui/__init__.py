@@ -56,6 +56,7 @@ NAV = [
     (None, "浏览档案", "ui.browse", None),
     (None, "全文检索", "ui.search_page", None),
     (None, "上传文件", "ui.upload", ("admin", "clerk")),
+    (None, "分类审核", "ui.review", ("admin", "clerk")),
     ("系统管理", "回收站", "ui.trash", ("admin",)),
     (None, "用户管理", "ui.admin_users", ("admin",)),
     (None, "单位管理", "ui.admin_orgs", ("admin",)),
@@ -126,4 +127,4 @@ def _forbidden(exc):
     return error_page(403, exc.message)
 
 
-from archive.web.ui import admin, auth_views, documents, pages  # noqa: E402,F401  (routes register on bp)
+from archive.web.ui import admin, auth_views, documents, pages, review  # noqa: E402,F401  (routes register on bp)

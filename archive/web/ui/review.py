@@ -128,7 +128,7 @@ def review_decide(document_id: int):
     elif doc.archive_code:
         flash(f"已归档：{doc.archive_code}", "ok")
     else:
-        flash(f"已保存分类，但文件缺少年度，暂不能生成档号：{doc.title[:60]}", "info")
+        flash(f"已保存分类；文件缺少年度，请在文件详情中填写年度后自动归档：{doc.title[:60]}", "info")
     return back
 
 

@@ -334,3 +334,101 @@ def worker_cmd(workers: int):
     from archive.jobs import huey
 
     huey.create_consumer(workers=workers, worker_type="thread").run()
+
+
+# --- classifier --------------------------------------------------------------------------------
+@main.group("classifier", help="学习分类模型（由人工确认的分类训练）。 / The learned classifier.")
+def classifier_group():
+    pass
+
+
+@classifier_group.command("train", help="立即训练分类模型，显示各类文件数和交叉验证准确率。 / "
+                                        "Train now; print documents per class and cross-validated accuracy.")
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@with_appcontext
+def classifier_train(as_json: bool):
+    from archive.classify import model
+
+    s = _services()
+    with s.db.session() as session:
+        results = model.train(session, s.standards, s.settings.data_dir)
+    if as_json:
+        _echo_json([r.as_dict() for r in results])
+        return
+    for r in results:
+        scheme = s.standards.schemes[r.scheme_id]
+        sources = "，".join(f"{k} {v}" for k, v in r.sources.items())
+        click.echo(f"{r.scheme_id}（{scheme.name}）：{r.documents} 件（{sources}）")
+        for label, n in r.counts.items():
+            name = "非扶贫档案" if label == model.NOT_POVERTY else scheme.classes[label].name \
+                if label in scheme.classes else "?"
+            click.echo(f"  {label:<16} {name:<12} {n}")
+        if r.trained:
+            acc = "—" if r.cv_accuracy is None else f"{r.cv_accuracy:.1%}"
+            click.echo(f"  交叉验证准确率 / cross-validated accuracy: {acc}")
+            click.echo(f"  已保存 / saved: {r.path}")
+        else:
+            click.echo(f"  未训练 / not trained: {r.reason}")
+
+
+# --- catalogue -----------------------------------------------------------------------------------
+@main.command("catalogue", help="生成归档文件目录（XLSX 或 PDF，由 -o 的扩展名决定）。 / "
+                                "Write the archive catalogue of a unit, year and retention period.")
+@click.option("--org", "org_ref", required=True, help="单位路径或区划代码（含下级） / unit (and below)")
+@click.option("--year", required=True, help="年度 / year, e.g. 2020")
+@click.option("--retention", required=True, help="保管期限 Y / D30 / D10")
+@click.option("--class", "class_code", help="只列一个类目（机构(问题)） / one class only")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="输出文件 .xlsx 或 .pdf / output file")
+@with_appcontext
+def catalogue_cmd(org_ref: str, year: str, retention: str, class_code: str | None, output: str):
+    from archive import catalogue
+
+    fmt = Path(output).suffix.lower().lstrip(".")
+    if fmt not in catalogue.FORMATS:
+        _fail("输出文件的扩展名应为 .xlsx 或 .pdf / the output must end in .xlsx or .pdf", 2)
+    s = _services()
+    with s.db.session() as session:
+        try:
+            result = catalogue.build(session, s.standards, org=orgs.resolve(session, org_ref), year=year,
+                                     retention=retention, class_code=class_code, user=None)
+        except catalogue.NothingFiled as e:
+            _fail(e.message, 1)
+        except (catalogue.CatalogueError, orgs.OrgError) as e:
+            _fail(e.message, 2)
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        with partial.open("wb") as out:
+            catalogue.write(result, fmt, out)
+        partial.replace(target)  # no half-written file under the real name
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"已生成 / written: {target}（{len(result.rows)} 件 / items）")
+
+
+# --- completeness ------------------------------------------------------------------------------
+@main.command("completeness", help="归档完整性检查：按归档范围检查单位某年度的档案（乡镇、县含下级）；"
+                                   "有缺失的必需项时退出码为 1。 / Archive completeness check; exit 1 when a required item is missing.")
+@click.option("--org", "org_ref", required=True, help="单位路径或区划代码 / org display path or division code")
+@click.option("--year", required=True, help="年度 / year, e.g. 2020")
+@click.option("--no-body", is_flag=True, help="不查正文关键词 / skip the body-keyword check")
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@with_appcontext
+def completeness_cmd(org_ref: str, year: str, no_body: bool, as_json: bool):
+    from archive.completeness.export import text_lines
+    from archive.completeness.service import CompletenessError, check, parse_year
+
+    s = _services()
+    with s.db.session() as session:
+        try:
+            report = check(session, s.standards, user=None, org=orgs.resolve(session, org_ref),
+                           year=parse_year(year), body=not no_body)
+        except (CompletenessError, orgs.OrgError) as e:
+            _fail(e.message, 2)
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        for line in text_lines(report):
+            click.echo(line)
+    sys.exit(0 if report.complete else 1)

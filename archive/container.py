@@ -29,7 +29,7 @@ def build(settings: Settings) -> Services:
     standards = load_standards()  # invalid standards stop the start with the file and line named
     search = SearchIndex(settings.index_dir, choose_engine(settings.search_engine), db.sessions)
     search.watch(db.sessions, on_failure=_retry_indexing)
-    pipeline = Pipeline(db, store, settings.limits, search, standards)
+    pipeline = Pipeline(db, store, settings.limits, search, standards, settings.data_dir)
     return Services(settings, db, store, pipeline, search, standards)
 
 

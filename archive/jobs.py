@@ -6,7 +6,7 @@ Huey only carries the job id.
 from __future__ import annotations
 
 from flask import Flask
-from huey import Huey
+from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from archive.config import Settings
@@ -92,6 +92,17 @@ def ingest_batch(job_id: str) -> None:
 def reindex_documents(ids: list[int]) -> None:
     """Retry of a search-index update that failed after its database commit."""
     _services().search.update(ids)
+
+
+@huey.periodic_task(crontab(hour="2", minute="30"))
+def train_classifier() -> None:
+    """Retrain the classification models from the documents people have decided (nightly; also
+    callable to enqueue now). See archive/classify/model.py."""
+    from archive.classify import model
+
+    s = _services()
+    with s.db.session() as session:
+        model.train(session, s.standards, s.settings.data_dir)
 
 
 def enqueue_ingest(job_id: str) -> None:

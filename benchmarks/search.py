@@ -345,7 +345,7 @@ def mb(n_bytes: float) -> str:
     return f"{n_bytes / 1e6:,.0f} MB"
 
 
-def run_engine(name, args, corpus, work, docs, units, queries, command):
+def run_engine(name, args, corpus, work, docs, units, queries):
     import concurrent.futures as cf
     import multiprocessing
 
@@ -377,7 +377,7 @@ def run_engine(name, args, corpus, work, docs, units, queries, command):
             "median_total": statistics.median(timings["plain"]["totals"])}
 
 
-def report(res, args, command, n_docs, chars, parent_rss_kb):
+def report(res, n_docs, chars, parent_rss_kb):
     name, b, t, r = res["engine"], res["built"], res["timings"], res["recall"]
     print()
     print(f"=== {name}: {n_docs:,} documents ({chars / n_docs:,.0f} characters on average) ===")
@@ -422,25 +422,25 @@ def main() -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     corpus = work / "corpus.jsonl"
-    t0 = time.perf_counter()
-    docs, units = generate(args.docs, args.seed, corpus)
-    chars = sum(len(d["text"]) for d in docs)
-    print(f"generated {len(docs):,} documents, {chars:,} characters "
-          f"({min(len(d['text']) for d in docs)}–{max(len(d['text']) for d in docs)} each), "
-          f"{corpus.stat().st_size / 1e6:,.0f} MB JSON, in {time.perf_counter() - t0:.1f} s (not timed)", flush=True)
-    queries = make_queries(random.Random(args.seed + 1), docs, units, args.queries)
-
     engines = ("tantivy", "whoosh") if args.engine == "both" else (args.engine,)
     results = []
     try:
+        t0 = time.perf_counter()
+        docs, units = generate(args.docs, args.seed, corpus)
+        chars = sum(len(d["text"]) for d in docs)
+        print(f"generated {len(docs):,} documents, {chars:,} characters "
+              f"({min(len(d['text']) for d in docs)}–{max(len(d['text']) for d in docs)} each), "
+              f"{corpus.stat().st_size / 1e6:,.0f} MB JSON, in {time.perf_counter() - t0:.1f} s (not timed)",
+              flush=True)
+        queries = make_queries(random.Random(args.seed + 1), docs, units, args.queries)
         for name in engines:
-            results.append(run_engine(name, args, corpus, work, docs, units, queries, command))
+            results.append(run_engine(name, args, corpus, work, docs, units, queries))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for res in results:
-        report(res, args, command, len(docs), chars, parent_rss)
+        report(res, len(docs), chars, parent_rss)
     print()
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"command: {command}")

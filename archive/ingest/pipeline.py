@@ -80,6 +80,7 @@ class Pipeline:
     limits: Limits
     search: "SearchIndex | None" = None
     standards: "Standards | None" = None
+    data_dir: Path | None = None  # where trained classification models are kept
 
     INDEX_EVERY = 100  # documents per search-index commit during a bulk ingest
 
@@ -204,16 +205,20 @@ class Pipeline:
     def _classify(self, org: OrgUnit, title: str, text: str):
         if self.standards is None:
             return None
-        from archive.classify.rules import classify
+        from archive.classify import model
         from archive.standards import level_of
 
+        # Rules first; where they leave the document for review, a model trained on people's
+        # decisions (if one was trained for this scheme) may decide.
         scheme = self.standards.scheme_for(path=org.path, code=org.code)
-        return scheme.id, classify(scheme, level_of(org.path, org.depth), title, text)
+        classifier = model.for_data_dir(self.data_dir) if self.data_dir is not None else None
+        decision, source = model.classify(classifier, scheme, level_of(org.path, org.depth), title, text)
+        return scheme.id, decision, source
 
-    def _classify_and_file(self, session, doc: Document, scheme_id: str, decision) -> None:
+    def _classify_and_file(self, session, doc: Document, scheme_id: str, decision, source: str = "rule") -> None:
         from archive.classify import filing
 
-        filing.apply(doc, decision, scheme_id, by="rule")
+        filing.apply(doc, decision, scheme_id, by=source)
         suggested = filing.suggest_org(session, doc)
         doc.suggested_org_id = suggested.id if suggested else None
         filing.file(session, self.standards, doc)

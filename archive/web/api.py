@@ -349,3 +349,5 @@ def get_job(job_id: str):
 def _job_body(job: Job) -> dict:
     return jobs.job_dict(job) | {"counts": result_counts(job.results or [])}
 
+from archive.web import api_catalogue  # noqa: E402,F401
+from archive.web import api_completeness  # noqa: E402,F401

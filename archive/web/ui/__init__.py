@@ -55,6 +55,7 @@ NAV = [
     (None, "首页", "ui.home", None),
     (None, "浏览档案", "ui.browse", None),
     (None, "全文检索", "ui.search_page", None),
+    (None, "完整性检查", "ui.completeness", None),
     (None, "上传文件", "ui.upload", ("admin", "clerk")),
     (None, "分类审核", "ui.review", ("admin", "clerk")),
     ("系统管理", "回收站", "ui.trash", ("admin",)),

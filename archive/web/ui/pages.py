@@ -31,3 +31,4 @@ def healthz():
 
 
 from archive.web.ui import search_views  # noqa: E402,F401  (the search page registers on bp)
+from archive.web.ui import completeness  # noqa: E402,F401

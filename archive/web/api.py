@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request, send_file, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 
 from archive import jobs
 from archive.auth import policy
@@ -18,7 +18,7 @@ from archive.orgs import service as orgs
 from archive.web.errors import api_error
 from archive.web.openapi import documented, error_response, json_response, ref
 from archive.web.openapi import document as openapi_document
-from archive.web.filenames import content_disposition
+from archive.web.filenames import send_original
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -235,11 +235,7 @@ def restore_document(document_id: int):
 @login_required
 def download_document(document_id: int):
     doc = documents.download(g.session, g.actor, document_id)
-    response = send_file(_services().store.open(doc.sha256), mimetype=doc.mime_type,
-                         conditional=True, etag=doc.sha256, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(doc.original_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_original(_services().store, doc)
 
 
 @bp.put("/documents/<int:document_id>/classification")

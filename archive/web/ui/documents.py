@@ -22,7 +22,7 @@ from archive.models import OrgUnit
 from archive.models.audit import ACTIONS
 from archive.orgs import service as orgs
 from archive.web.errors import mark_failed
-from archive.web.filenames import content_disposition
+from archive.web.filenames import content_disposition, send_original
 from archive.web.ui.timefmt import local_time
 from archive.web.ui import bp, login_required, services
 
@@ -193,11 +193,7 @@ def document_delete(document_id: int):
 @login_required
 def document_file(document_id: int):
     doc = documents.download(g.session, g.actor, document_id)
-    response = send_file(services().store.open(doc.sha256), mimetype=doc.mime_type,
-                         conditional=True, etag=doc.sha256, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(doc.original_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_original(services().store, doc)
 
 
 @bp.get("/documents/<int:document_id>/preview")

@@ -16,8 +16,16 @@ ROLE_NAMES = {"admin": "系统管理员", "clerk": "档案员", "inspector": "�
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-# Checked against when the user name is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """Checked against when the user name is unknown, so both cases take the same time (made once,
+    on first use: scrypt costs ~0.1 s, which every command-line start would otherwise pay)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash("not-a-real-password", method="scrypt")
+    return _dummy_hash
 
 
 class AuthError(ValueError):
@@ -70,7 +78,7 @@ def login(session: Session, actor, username: str, password: str) -> User:
     refused = AuthError("bad_login", "用户名或密码错误")
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy(), password)
         audit.record(session, actor, "login_failed", summary=f"未知用户名：{username[:50]}")
         raise refused
     now = utcnow()

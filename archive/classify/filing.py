@@ -32,8 +32,9 @@ def fileable(doc: Document) -> bool:
 
 
 def file(session: Session, standards: Standards, doc: Document) -> str | None:
-    """Issue the next 件号 of the document's lowest category and its 档号. Call inside the transaction
-    that records the document, after its row is written (so SQLite's write lock is already held)."""
+    """Issue the next 件号 of the document's lowest category and its 档号, inside the transaction that
+    records the document. The sequence UPDATE is a write: on SQLite, make it (or the document's own
+    INSERT) the transaction's first statement, so the write lock is taken before anything is read."""
     if not fileable(doc):
         return None
     org = doc.org
@@ -67,10 +68,16 @@ def next_item(session: Session, *, fonds: str, door: str, year: int, retention: 
         return session.execute(bump).scalar()
 
 
-def suggest_org(session: Session, doc: Document) -> OrgUnit | None:
-    """A unit below the document's own that its title (or opening) names: suggested, never moved."""
+def units_below(session: Session, org: OrgUnit) -> list[tuple[int, str, int]]:
+    """(id, name, depth) of every unit under `org`, for suggest_org."""
+    rows = session.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.depth).where(
+        OrgUnit.lineage.startswith(org.lineage), OrgUnit.id != org.id))
+    return [tuple(row) for row in rows]
+
+
+def suggest_org(units: list[tuple[int, str, int]], doc: Document) -> int | None:
+    """The id of a unit below the document's own that its title (or opening) names: a suggestion for
+    a person, never a move. `units` from units_below."""
     opening = f"{doc.title}\n{(doc.text or '')[:300]}"
-    below = session.scalars(select(OrgUnit).where(OrgUnit.lineage.startswith(doc.org.lineage),
-                                                   OrgUnit.id != doc.org_id))
-    named = [u for u in below if len(u.name) >= 2 and u.name in opening]
-    return max(named, key=lambda u: u.depth) if named else None
+    named = [(depth, unit_id) for unit_id, name, depth in units if len(name) >= 2 and name in opening]
+    return max(named)[1] if named else None

@@ -7,6 +7,7 @@ that is. Uncertain decisions go to people (the review queue), never silently int
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive.search.analysis import match_form
 from archive.standards import Scheme
@@ -27,10 +28,14 @@ class Decision:
     reasons: list[str] = field(default_factory=list)
 
 
+# Keywords come from the standards and repeat for every document: normalise each once.
+_keyword_form = lru_cache(maxsize=8192)(match_form)
+
+
 def _hits(words, title: str, body: str) -> tuple[int, list[str]]:
     score, found = 0, []
     for word in words:
-        form = match_form(word)
+        form = _keyword_form(word)
         if not form:
             continue
         in_title = form in title

@@ -17,7 +17,7 @@ import os
 import re
 from collections import deque
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator
 
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from archive.audit import service as audit
+from archive.classify import filing
 from archive.auth.actor import CLI, Actor
 from archive.db import Database
 from archive.ingest.analyse import analyse_many
@@ -81,6 +82,7 @@ class Pipeline:
     search: "SearchIndex | None" = None
     standards: "Standards | None" = None
     data_dir: Path | None = None  # where trained classification models are kept
+    _unit_cache: dict = field(default_factory=dict, init=False, repr=False)  # per batch: units below a unit
 
     INDEX_EVERY = 100  # documents per search-index commit during a bulk ingest
 
@@ -91,6 +93,7 @@ class Pipeline:
     def ingest_many(self, items: Iterable[Incoming], actor: Actor = CLI) -> Iterator[IngestResult]:
         """Ingest in input order. Analysis of later files overlaps with recording earlier ones."""
         pending: deque = deque()  # (item, staged, early result) in input order
+        self._unit_cache = {}
 
         def paths_to_analyse() -> Iterator[str]:
             for item in items:
@@ -179,12 +182,17 @@ class Pipeline:
                         text=extracted.text,
                         uploaded_by_id=actor.user.id if actor.user else None,
                     )
+                    if classification is not None:
+                        # Decided before the row is written, so the one INSERT carries it all; the
+                        # sequence UPDATE in file() is the transaction's first statement (a write).
+                        scheme_id, decision, source = classification
+                        filing.apply(doc, decision, scheme_id, by=source)
+                        doc.suggested_org_id = filing.suggest_org(self._units_below(item.org), doc)
+                        filing.file(session, self.standards, doc)
                     session.add(doc)
-                    session.flush()  # the row first: on SQLite this takes the write lock for filing
+                    session.flush()
                     audit.record(session, actor, "upload", object_type="document", object_id=doc.id,
                                  org_id=org.id, summary=f"{doc.original_name}（{doc.title[:100]}）")
-                    if classification is not None:
-                        self._classify_and_file(session, doc, *classification)
                     placed = self.store.commit(staged)
                     doc.org.path  # keep the display path readable after the session closes
                 return IngestResult(item.name, "stored", document=doc)
@@ -215,13 +223,12 @@ class Pipeline:
         decision, source = model.classify(classifier, scheme, level_of(org.path, org.depth), title, text)
         return scheme.id, decision, source
 
-    def _classify_and_file(self, session, doc: Document, scheme_id: str, decision, source: str = "rule") -> None:
-        from archive.classify import filing
-
-        filing.apply(doc, decision, scheme_id, by=source)
-        suggested = filing.suggest_org(session, doc)
-        doc.suggested_org_id = suggested.id if suggested else None
-        filing.file(session, self.standards, doc)
+    def _units_below(self, org: OrgUnit) -> list[tuple[int, str, int]]:
+        """Units under `org`, read once per batch (outside the recording transaction)."""
+        if org.id not in self._unit_cache:
+            with self.db.session() as session:
+                self._unit_cache[org.id] = filing.units_below(session, org)
+        return self._unit_cache[org.id]
 
     def _undo(self, staged: Staged, placed: bool) -> Document | None:
         """Remove what this attempt wrote, unless another upload's row owns the same file."""

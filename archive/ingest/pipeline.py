@@ -17,7 +17,7 @@ import os
 import re
 from collections import deque
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator
 
@@ -82,7 +82,6 @@ class Pipeline:
     search: "SearchIndex | None" = None
     standards: "Standards | None" = None
     data_dir: Path | None = None  # where trained classification models are kept
-    _unit_cache: dict = field(default_factory=dict, init=False, repr=False)  # per batch: units below a unit
 
     INDEX_EVERY = 100  # documents per search-index commit during a bulk ingest
 
@@ -93,7 +92,7 @@ class Pipeline:
     def ingest_many(self, items: Iterable[Incoming], actor: Actor = CLI) -> Iterator[IngestResult]:
         """Ingest in input order. Analysis of later files overlaps with recording earlier ones."""
         pending: deque = deque()  # (item, staged, early result) in input order
-        self._unit_cache = {}
+        units: dict[int, list] = {}  # per batch: the units below each target unit (for suggestions)
 
         def paths_to_analyse() -> Iterator[str]:
             for item in items:
@@ -104,9 +103,9 @@ class Pipeline:
 
         indexing = self.search.deferred() if self.search is not None else nullcontext(lambda: None)
         with indexing as flush_index:
-            yield from self._run(pending, paths_to_analyse, actor, flush_index)
+            yield from self._run(pending, paths_to_analyse, actor, flush_index, units)
 
-    def _run(self, pending: deque, paths_to_analyse, actor: Actor, flush_index) -> Iterator[IngestResult]:
+    def _run(self, pending: deque, paths_to_analyse, actor: Actor, flush_index, units: dict) -> Iterator[IngestResult]:
         recorded = 0
         try:
             for analysis in analyse_many(paths_to_analyse(), self.limits):
@@ -117,7 +116,7 @@ class Pipeline:
                     staged.discard()
                     yield _rejected(item, analysis)
                 else:
-                    yield self._record(item, staged, analysis, actor)
+                    yield self._record(item, staged, analysis, actor, units)
                     recorded += 1
                     if recorded % self.INDEX_EVERY == 0:
                         flush_index()
@@ -155,7 +154,8 @@ class Pipeline:
                 doc.org  # loaded while the session is open; results outlive it
             return doc
 
-    def _record(self, item: Incoming, staged: Staged, extracted: Extracted, actor: Actor) -> IngestResult:
+    def _record(self, item: Incoming, staged: Staged, extracted: Extracted, actor: Actor,
+                units: dict) -> IngestResult:
         meta = extract_metadata(extracted.text, filename=Path(item.name).name, title_hint=extracted.title_hint)
         classification = self._classify(item.org, meta.title, extracted.text)
         # Placing the file and committing its row happen under the store lock, and so does undoing
@@ -187,7 +187,7 @@ class Pipeline:
                         # sequence UPDATE in file() is the transaction's first statement (a write).
                         scheme_id, decision, source = classification
                         filing.apply(doc, decision, scheme_id, by=source)
-                        doc.suggested_org_id = filing.suggest_org(self._units_below(item.org), doc)
+                        doc.suggested_org_id = filing.suggest_org(self._units_below(item.org, units), doc)
                         filing.file(session, self.standards, doc)
                     session.add(doc)
                     session.flush()
@@ -223,12 +223,12 @@ class Pipeline:
         decision, source = model.classify(classifier, scheme, level_of(org.path, org.depth), title, text)
         return scheme.id, decision, source
 
-    def _units_below(self, org: OrgUnit) -> list[tuple[int, str, int]]:
+    def _units_below(self, org: OrgUnit, cache: dict) -> list[tuple[int, str, int]]:
         """Units under `org`, read once per batch (outside the recording transaction)."""
-        if org.id not in self._unit_cache:
+        if org.id not in cache:
             with self.db.session() as session:
-                self._unit_cache[org.id] = filing.units_below(session, org)
-        return self._unit_cache[org.id]
+                cache[org.id] = filing.units_below(session, org)
+        return cache[org.id]
 
     def _undo(self, staged: Staged, placed: bool) -> Document | None:
         """Remove what this attempt wrote, unless another upload's row owns the same file."""

@@ -256,8 +256,7 @@ def variants(rng: random.Random, q: str, towns: list[int]):
 def results_page(engine, request, texts: dict[int, tuple[str, str]]):
     """What a results page costs without the database: engine search, then per hit the snippet
     (body if it matches, else the title) and the highlighted title, as archive.search.service does."""
-    from archive.search.service import _highlight_all
-    from archive.search.snippets import find_spans, snippet
+    from archive.search.service import highlights
 
     t0 = time.perf_counter()
     result = engine.search(request)
@@ -265,9 +264,7 @@ def results_page(engine, request, texts: dict[int, tuple[str, str]]):
     terms = [t.form for t in request.query.positive_terms]
     for doc_id, _ in result.hits:
         title, body = texts[doc_id]
-        chosen = body if find_spans(body, terms) or not terms else (title or body)
-        snippet(chosen, terms)
-        _highlight_all(title, terms)
+        highlights(title, body, terms)
     t2 = time.perf_counter()
     return result, (t1 - t0) * 1000, (t2 - t0) * 1000
 

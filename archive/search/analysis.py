@@ -9,11 +9,7 @@ whitespace removed, so that a phrase broken across lines in a PDF still matches.
 """
 from __future__ import annotations
 
-import re
-
 from archive.ingest.normalize import _TABLE  # the same character table as the stored normalisation
-
-_WORDS = re.compile(r"\S+")
 
 
 def _fold(ch: str) -> str:
@@ -43,13 +39,3 @@ def bigrams(text: str) -> list[str]:
 def token_string(text: str) -> str:
     """Bigrams joined by spaces: what the engines index with a plain whitespace tokenizer."""
     return " ".join(bigrams(text))
-
-
-def compact_with_positions(text: str) -> tuple[str, list[int]]:
-    """The match form of `text` and, for each of its characters, the index in `text.translate(_TABLE)`."""
-    low = _lowered(text.translate(_TABLE))
-    chunks, positions = [], []
-    for m in _WORDS.finditer(low):
-        chunks.append(m.group())
-        positions.extend(range(m.start(), m.end()))
-    return "".join(chunks), positions

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, undefer
 
@@ -13,7 +13,7 @@ from archive.models import Document, OrgUnit, User
 from archive.search.engine import SearchRequest
 from archive.search.indexer import SearchIndex
 from archive.search.query import QueryError, parse
-from archive.search.snippets import find_spans, snippet
+from archive.search.snippets import display_form, find_spans, highlight, snippet
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "date", "date_asc")
@@ -104,31 +104,23 @@ def _load(session: Session, ids: list[int]) -> dict[int, Document]:
 
 
 def _hit(doc: Document, score: float, terms: list[str]) -> Hit:
-    body = doc.text or ""
-    spans = find_spans(body, terms) if terms else []
-    if terms and not spans:  # matched in the title, 文号 or 责任者 only
-        body, spans = doc.title or body, None
+    title_html, snippet_html = highlights(doc.title or "", doc.text or "", terms)
     return Hit(
-        document_id=doc.id, title=doc.title, title_html=_highlight_all(doc.title, terms),
+        document_id=doc.id, title=doc.title, title_html=title_html,
         archive_code=doc.archive_code, org=doc.org.path, year=doc.year,
         doc_number=doc.doc_number, doc_date=doc.doc_date.isoformat() if doc.doc_date else None,
-        category=documents.category_of(doc),
-        file_kind=doc.file_kind, snippet=snippet(body, terms, spans=spans), score=score,
+        category=documents.category_of(doc), file_kind=doc.file_kind, snippet=snippet_html, score=score,
     )
 
 
-def _highlight_all(text: str, terms: list[str]) -> Markup:
-    spans = find_spans(text, terms)
-    if not spans:
-        return Markup(escape(text))
-    from archive.ingest.normalize import _TABLE
-
-    display, out, cursor = text.translate(_TABLE), [], 0
-    for s, e in spans:
-        out += [escape(display[cursor:s]), Markup("<mark>"), escape(display[s:e]), Markup("</mark>")]
-        cursor = e
-    out.append(escape(display[cursor:]))
-    return Markup("").join(out)
+def highlights(title: str, text: str, terms: list[str]) -> tuple[Markup, Markup]:
+    """The highlighted title and a snippet of the body (of the title when only it matched)."""
+    title_display = display_form(title)
+    body = display_form(text)
+    spans = find_spans(body, terms) if terms else []
+    if terms and not spans:  # matched in the title, 文号 or 责任者 only
+        body, spans = title_display, find_spans(title_display, terms)
+    return highlight(title_display, find_spans(title_display, terms)), snippet(body, spans)
 
 
 def _facets(session: Session, raw: dict, base: OrgUnit | None) -> dict:

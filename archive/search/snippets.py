@@ -1,29 +1,37 @@
 """Highlighted snippets from the literal matches of the query in the document's own text.
 
 Engines' highlighters mark stray bigrams (and Whoosh drops characters); marking the literal string,
-found in the same match form the index uses, marks exactly what matched.
+found with the index's own rules (case folded, whitespace between characters ignored), marks exactly
+what matched.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from archive.search.analysis import compact_with_positions
+from archive.ingest.normalize import _TABLE
 
 WINDOW = 120  # characters of context in a snippet
+_WHITESPACE = re.compile(r"\s+")
 
 
-def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """[start, end) spans in text.translate(_TABLE) where a term's match form occurs; merged."""
-    compact, positions = compact_with_positions(text)
-    spans = []
-    for term in terms:
-        start = compact.find(term)
-        while start != -1:
-            spans.append((positions[start], positions[start + len(term) - 1] + 1))
-            start = compact.find(term, start + 1)
-    spans.sort()
+@lru_cache(maxsize=1024)
+def _pattern(term: str) -> re.Pattern:
+    """A term's match form as it may appear in display text: any whitespace between its characters.
+    A lookahead, so overlapping occurrences are all found."""
+    return re.compile("(?=(" + r"\s*".join(re.escape(c) for c in term) + "))", re.IGNORECASE)
+
+
+def display_form(text: str) -> str:
+    """The text as snippets show it: normalised character for character (positions kept)."""
+    return text.translate(_TABLE)
+
+
+def find_spans(display: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Merged [start, end) spans in `display` (from display_form) where a term's match form occurs."""
+    spans = sorted((m.start(1), m.end(1)) for term in terms for m in _pattern(term).finditer(display))
     merged: list[tuple[int, int]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:
@@ -33,15 +41,18 @@ def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def snippet(text: str, terms: list[str], window: int = WINDOW,
-            spans: list[tuple[int, int]] | None = None) -> Markup:
-    """An HTML-safe snippet around the densest cluster of matches, matches wrapped in <mark>.
+def highlight(display: str, spans: list[tuple[int, int]]) -> Markup:
+    """The whole text, escaped, with the spans marked (for short texts such as titles)."""
+    out, cursor = [], 0
+    for s, e in spans:
+        out += [escape(display[cursor:s]), Markup("<mark>"), escape(display[s:e]), Markup("</mark>")]
+        cursor = e
+    out.append(escape(display[cursor:]))
+    return Markup("").join(out)
 
-    `spans`: from find_spans(text, terms), when the caller has them already."""
-    from archive.ingest.normalize import _TABLE
 
-    display = text.translate(_TABLE)
-    spans = find_spans(text, terms) if spans is None else spans
+def snippet(display: str, spans: list[tuple[int, int]], window: int = WINDOW) -> Markup:
+    """An HTML-safe snippet around the densest cluster of spans, the spans wrapped in <mark>."""
     if not spans:
         return Markup(escape(_squash(display[:window])))
     start = _best_start(spans, window, len(display))
@@ -72,9 +83,6 @@ def _best_start(spans: list[tuple[int, int]], window: int, length: int) -> int:
         if j - i > best_count:
             best, best_count = s, j - i
     return max(0, min(best - 20, length - window))
-
-
-_WHITESPACE = re.compile(r"\s+")
 
 
 def _squash(text: str) -> str:

@@ -345,5 +345,6 @@ def get_job(job_id: str):
 def _job_body(job: Job) -> dict:
     return jobs.job_dict(job) | {"counts": result_counts(job.results or [])}
 
-from archive.web import api_catalogue  # noqa: E402,F401
-from archive.web import api_completeness  # noqa: E402,F401
+
+# Endpoints of other domains, on the same blueprint (imported last: they use `bp` and the helpers above).
+from archive.web import api_catalogue, api_completeness  # noqa: E402,F401

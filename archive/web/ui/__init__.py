@@ -128,4 +128,4 @@ def _forbidden(exc):
     return error_page(403, exc.message)
 
 
-from archive.web.ui import admin, auth_views, documents, pages, review  # noqa: E402,F401  (routes register on bp)
+from archive.web.ui import admin, auth_views, completeness, documents, pages, review, search_views  # noqa: E402,F401  (routes register on bp)

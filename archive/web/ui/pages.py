@@ -28,7 +28,3 @@ def home():
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
-
-
-from archive.web.ui import search_views  # noqa: E402,F401  (the search page registers on bp)
-from archive.web.ui import completeness  # noqa: E402,F401

@@ -309,6 +309,12 @@ def test_api_xlsx_and_pdf(client, services, org_tree, filed, make_user):
     assert unquote(response.headers["Content-Disposition"].split("''")[1]) == "归档文件目录-黎元村-2020-D30-0305.pdf"
     table = _flat(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages[1:]))
     assert filed[11].archive_code in table and filed[12].archive_code not in table
+    from sqlalchemy import select
+
+    from archive.models import AuditEvent
+    with services.db.session() as session:  # each export is in the audit log
+        exports = session.scalars(select(AuditEvent).where(AuditEvent.action == "catalogue_export")).all()
+        assert [e.summary for e in exports] == ["归档文件目录-黎元村-2020-D30.xlsx", "归档文件目录-黎元村-2020-D30-0305.pdf"]
 
 
 def test_api_scope_and_errors(client, services, org_tree, filed, make_user):

@@ -24,6 +24,7 @@ ACTIONS = {
     "org_create": "新建单位",
     "org_import": "导入单位",
     "audit_export": "导出审计日志",
+    "catalogue_export": "导出归档文件目录",
 }
 
 

@@ -6,6 +6,7 @@ from io import BytesIO
 from flask import g, request, send_file
 
 from archive import catalogue
+from archive.audit import service as audit
 from archive.web.api import _org_param, _services, bp, login_required
 from archive.web.errors import api_error
 from archive.web.filenames import content_disposition
@@ -43,6 +44,8 @@ def get_catalogue():
         return api_error(404, e.code, e.message)
     except catalogue.CatalogueError as e:
         return api_error(400, e.code, e.message)
+    audit.record(g.session, g.actor, "catalogue_export", object_type="org", object_id=org.id, org_id=org.id,
+                 summary=result.file_name(fmt))
     g.session.commit()  # the rows are plain values: hold no read transaction while the file is drawn
     out = BytesIO()
     catalogue.write(result, fmt, out)

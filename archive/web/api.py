@@ -16,7 +16,7 @@ from archive.ingest.pipeline import Incoming
 from archive.models import Job
 from archive.orgs import service as orgs
 from archive.web.errors import api_error
-from archive.web.openapi import documented, error_response, json_response, ref
+from archive.web.openapi import ID_PARAM, documented, error_response, json_response, ref
 from archive.web.openapi import document as openapi_document
 from archive.web.filenames import send_original
 
@@ -175,7 +175,7 @@ def _int_arg(name: str) -> int | None:
 
 @bp.get("/documents/<int:document_id>")
 @documented("/documents/{id}", "get", summary="文件详情 / one document",
-            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            parameters=[ID_PARAM,
                         {"name": "text", "in": "query", "schema": {"type": "boolean"},
                          "description": "包含提取的全文"}],
             responses={"200": json_response("文件", ref("Document")), "404": error_response("不存在或无权访问")})
@@ -188,7 +188,7 @@ def get_document(document_id: int):
 
 @bp.patch("/documents/<int:document_id>")
 @documented("/documents/{id}", "patch", summary="修改元数据 / correct metadata",
-            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            parameters=[ID_PARAM],
             requestBody={"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "properties": {
                     "title": {"type": "string"}, "doc_number": {"type": "string", "nullable": True},
@@ -209,7 +209,7 @@ def update_document(document_id: int):
 
 @bp.delete("/documents/<int:document_id>")
 @documented("/documents/{id}", "delete", summary="移入回收站 / move to the trash",
-            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            parameters=[ID_PARAM],
             responses={"200": json_response("已移入回收站", ref("Document")), "403": error_response("无权删除"),
                        "404": error_response("不存在或无权访问")})
 @login_required
@@ -219,7 +219,7 @@ def delete_document(document_id: int):
 
 @bp.post("/documents/<int:document_id>/restore")
 @documented("/documents/{id}/restore", "post", summary="从回收站恢复（系统管理员） / restore from the trash",
-            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            parameters=[ID_PARAM],
             responses={"200": json_response("已恢复", ref("Document")), "403": error_response("仅系统管理员"),
                        "404": error_response("回收站中没有该文件")})
 @login_required
@@ -229,7 +229,7 @@ def restore_document(document_id: int):
 
 @bp.get("/documents/<int:document_id>/file")
 @documented("/documents/{id}/file", "get", summary="下载原件 / download the original",
-            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            parameters=[ID_PARAM],
             responses={"200": {"description": "原始文件", "content": {"application/octet-stream": {}}},
                        "404": error_response("不存在或无权访问")})
 @login_required
@@ -242,7 +242,7 @@ def download_document(document_id: int):
 @documented("/documents/{id}/classification", "put", summary="确认或更正分类 / a person's classification",
             description="is_poverty=false 表示不是扶贫档案；否则给出 category（末级类目号）和可选的 retention。"
                         "已归档的文件改变类目或保管期限即重新归档（新档号），旧档号留在审计日志中。",
-            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            parameters=[ID_PARAM],
             requestBody={"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["is_poverty"], "properties": {
                     "is_poverty": {"type": "boolean"}, "category": {"type": "string"},

@@ -6,6 +6,7 @@ from typing import Callable
 PATHS: dict[str, dict] = {}
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 SCHEMAS = {
     "ErrorObject": {"type": "object", "required": ["code", "message"], "properties": {

@@ -212,7 +212,7 @@ def admin_orgs_new():
         try:
             unit = orgs.create_child(g.session, g.actor, parent, form["name"], form["code"] or None)
         except orgs.OrgError as e:
-            g.session.rollback()  # a unit may have been flushed before its code was refused
+            g.session.rollback()
             errors[ORG_ERROR_FIELDS.get(e.code, "name")] = e.message
         except OutOfScope:
             g.session.rollback()

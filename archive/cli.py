@@ -432,3 +432,7 @@ def completeness_cmd(org_ref: str, year: str, no_body: bool, as_json: bool):
         for line in text_lines(report):
             click.echo(line)
     sys.exit(0 if report.complete else 1)
+
+
+# Command groups of other domains, registered on `main` (imported last: they use the helpers above).
+from archive import cli_volume  # noqa: E402,F401

@@ -38,6 +38,16 @@ class Settings:
         return self.data_dir / "jobs.sqlite3"
 
     @property
+    def renditions_dir(self) -> Path:
+        """PDF renditions of documents, by the original's sha256: a cache, rebuilt when missing."""
+        return self.data_dir / "renditions"
+
+    @property
+    def volumes_dir(self) -> Path:
+        """Built volume PDFs (generated output, rebuilt from the database and the files)."""
+        return self.data_dir / "volumes"
+
+    @property
     def uploads_dir(self) -> Path:
         """Staging area for batch uploads waiting for their job."""
         return self.data_dir / "uploads"

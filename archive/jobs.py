@@ -88,6 +88,14 @@ def ingest_batch(job_id: str) -> None:
     run_ingest_job(_services(), job_id)
 
 
+@huey.task()
+def build_volume(job_id: str) -> None:
+    """Build a bound volume (archive/binder/build.py); progress and errors on the job row."""
+    from archive.binder.build import run_volume_job
+
+    run_volume_job(_services(), job_id)
+
+
 @huey.task(retries=3, retry_delay=60)
 def reindex_documents(ids: list[int]) -> None:
     """Retry of a search-index update that failed after its database commit."""

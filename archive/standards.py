@@ -23,6 +23,9 @@ LEVELS = ("county", "township", "village", "household")
 CODE_LENGTHS = (2, 4, 6, 9, 12)  # province … village prefixes of the 12-digit 统计用区划代码
 # Fields a 档号 pattern may use, with sample values to check format specs against.
 PATTERN_FIELDS = {"fonds": "Z109", "door": "WS", "year": 2011, "retention": "Y", "class": "BGS", "item": 1}
+# A bound volume's 档号 when the scheme names none: the document pattern's fields with the 案卷号 as
+# AJ + 3 digits, so a volume's code never reads like one of its documents' codes.
+DEFAULT_VOLUME_CODE_PATTERN = "{fonds}-{door}·{year}-{retention}-{class}-AJ{item:03}"
 _PATH_SEPARATORS = re.compile(r"\s*[/／\\]\s*")
 
 
@@ -73,6 +76,7 @@ class Scheme:
     poverty_keywords: tuple[str, ...]
     not_poverty_keywords: tuple[str, ...]
     not_poverty_patterns: tuple[re.Pattern, ...]
+    volume_code_pattern: str = DEFAULT_VOLUME_CODE_PATTERN
 
     def children(self, code: str | None) -> list[DocClass]:
         """Direct sub-classes of `code`; None gives the top classes."""
@@ -82,14 +86,18 @@ class Scheme:
         parents = {c.parent for c in self.classes.values()}
         return [c for c in self.classes.values() if c.code not in parents and (level is None or level in c.levels)]
 
-    def format_code(self, *, fonds: str, year: int, retention: str, class_code: str, item: int) -> str:
-        """The 档号. An empty class_code drops the {class} field with the separator before it, as
-        DA/T 22-2015 omits the 机构(问题) code when that level is not used."""
+    def format_code(self, *, fonds: str, year: int, retention: str, class_code: str, item: int,
+                    volume: bool = False) -> str:
+        """The 档号 of a document (件号 `item`) or, with volume=True, of a bound volume (案卷号 `item`).
+        An empty class_code drops the {class} field with the separator before it, as DA/T 22-2015
+        omits the 机构(问题) code when that level is not used."""
         if len(fonds) != 4:
             raise ValueError(f"全宗号“{fonds}”应为 4 个字符 / fonds code must be 4 characters")
         if not (1000 <= year <= 9999 and 1 <= item <= 9999 and retention):
             raise ValueError(f"年度 {year}、件号 {item} 或保管期限“{retention}”无效 / invalid year, item or retention")
-        pattern = self.code_pattern if class_code else re.sub(r"[-·.]?\{class(:[^}]*)?\}", "", self.code_pattern)
+        pattern = self.volume_code_pattern if volume else self.code_pattern
+        if not class_code:
+            pattern = re.sub(r"[-·.]?\{class(:[^}]*)?\}", "", pattern)
         return pattern.format(fonds=fonds, door=self.door_code, year=year, retention=retention, item=item,
                               **{"class": class_code})
 
@@ -309,7 +317,7 @@ def _check_pattern(f: _File, node: Node) -> str:
 
 
 def _read_scheme(f: _File, scheme_id: str, retention: dict[str, Retention]) -> Scheme:
-    top = f.mapping(f.root, {"name", "door", "code_pattern", "classes", "poverty_keywords", "not_poverty_keywords",
+    top = f.mapping(f.root, {"name", "door", "code_pattern", "volume_code_pattern", "classes", "poverty_keywords", "not_poverty_keywords",
                              "not_poverty_patterns"}, {"name", "door", "code_pattern", "classes"})
     door = f.text(top["door"])
     if not re.fullmatch(r"[A-Z]{2,4}", door):
@@ -345,7 +353,9 @@ def _read_scheme(f: _File, scheme_id: str, retention: dict[str, Retention]) -> S
         read(node, None)
     return Scheme(scheme_id, f.text(top["name"]), door, _check_pattern(f, top["code_pattern"]), classes,
                   f.texts(top.get("poverty_keywords")), f.texts(top.get("not_poverty_keywords")),
-                  f.regexes(top.get("not_poverty_patterns")))
+                  f.regexes(top.get("not_poverty_patterns")),
+                  _check_pattern(f, top["volume_code_pattern"]) if "volume_code_pattern" in top
+                  else DEFAULT_VOLUME_CODE_PATTERN)
 
 
 def _scheme_id(f: _File, node: Node, schemes: dict[str, Scheme]) -> str:

@@ -6,5 +6,6 @@ from archive.models.document import Document
 from archive.models.job import Job
 from archive.models.audit import ACTIONS, AuditEvent
 from archive.models.sequence import ArchiveSequence
+from archive.models.volume import Volume, VolumeItem
 
-__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job", "AuditEvent", "ACTIONS", "ArchiveSequence"]
+__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job", "AuditEvent", "ACTIONS", "ArchiveSequence", "Volume", "VolumeItem"]

@@ -1,0 +1,288 @@
+"""Building a recorded volume into its PDF: renditions → front matter → assembly → checks.
+
+A build either ends with a checked PDF in the volumes folder and the volume marked "done", or with
+the volume marked "failed", its reasons in Chinese, and no file left behind. The database is only
+touched in short transactions at the start and the end, never while LibreOffice or WeasyPrint run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from archive.binder import compose, frontmatter, verify
+from archive.binder.renditions import RenditionFailed, Renditions, Source, page_count
+from archive.binder.service import VolumeError, class_name
+from archive.binder.document_pdf import filing_stamp
+from archive.binder.stamp import FilingStamp
+from archive.classify.filing import next_item
+from archive.models import Document, Volume
+from archive.models.base import utcnow
+
+# Progress steps besides one per document for renditions and one per document for assembly.
+EXTRA_STEPS = 2
+
+
+@dataclass
+class _Entry:
+    """What the build needs of one document, read in the first transaction."""
+    item_id: int
+    document_id: int
+    title: str
+    doc_number: str
+    author: str
+    date: str
+    archive_code: str | None
+    source: Source
+    stamp: FilingStamp | None
+    rendition: Path | None = None
+    pages: int = 0
+
+
+@dataclass
+class _Plan:
+    volume_id: int
+    title: str
+    fonds: str
+    fonds_name: str
+    class_label: str
+    retention_name: str
+    archive_code: str
+    filing_no: str
+    made_by: str
+    checked_by: str
+    remarks: str
+    double_sided: bool
+    spine: bool
+    entries: list[_Entry] = field(default_factory=list)
+
+
+def total_steps(item_count: int) -> int:
+    return 2 * item_count + EXTRA_STEPS
+
+
+def pdf_path(volumes_dir: Path, volume_id: int) -> Path:
+    return volumes_dir / f"{volume_id}.pdf"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str                 # done | failed
+    errors: list[str]
+
+
+def build(services, volume_id: int, *, progress: Callable[[int], None] | None = None,
+          check_qpdf: bool = True) -> Outcome:
+    """Build the volume. A build that fails on its inputs (a document that cannot be rendered, a
+    failed check) returns status "failed" with the reasons, also stored on the volume; unexpected
+    errors mark the volume failed and propagate."""
+    settings, db = services.settings, services.db
+    report = progress or (lambda step: None)
+    try:
+        with db.session() as session:
+            volume = session.get(Volume, volume_id)
+            if volume is None:
+                raise VolumeError("not_found", f"案卷 {volume_id} 不存在")
+            if volume.status == "done":
+                return Outcome("done", [])
+            volume.status, volume.errors = "building", []
+            plan = _plan(session, services.standards, volume)
+    except _Refused as exc:
+        return _fail(db, volume_id, exc.problems)
+    settings.volumes_dir.mkdir(parents=True, exist_ok=True)
+    temp = settings.volumes_dir / f".{volume_id}.{uuid.uuid4().hex}.tmp.pdf"
+    try:
+        layout, pages = _make_pdf(services, plan, temp, report, check_qpdf)
+        digest, size = _sha256(temp), temp.stat().st_size
+        os.replace(temp, pdf_path(settings.volumes_dir, volume_id))
+    except (RenditionFailed, verify.VerificationFailed, VolumeError) as exc:
+        return _fail(db, volume_id, _messages(exc))
+    except BaseException as exc:
+        _fail(db, volume_id, [f"组卷时发生内部错误：{type(exc).__name__}"])
+        raise
+    finally:
+        temp.unlink(missing_ok=True)
+    with db.session() as session:
+        volume = session.get(Volume, volume_id)
+        by_id = {entry.item_id: entry for entry in plan.entries}
+        for item, span in zip(volume.items, layout.documents):
+            entry = by_id[item.id]
+            item.rendition_sha256 = _sha256(entry.rendition)
+            item.page_start, item.page_end = span.start, span.end
+        volume.status, volume.built_at, volume.errors = "done", utcnow(), []
+        volume.page_count, volume.total_pages = pages, layout.page_count
+        volume.pdf_sha256, volume.pdf_size = digest, size
+    report(total_steps(len(plan.entries)))
+    return Outcome("done", [])
+
+
+def _plan(session: Session, standards, volume: Volume) -> _Plan:
+    """Read everything the build needs as plain values; issue the 案卷号 on the first attempt (a
+    failed volume keeps its number for the next attempt, so a retried build prints the same 档号)."""
+    org = volume.org
+    scheme = standards.schemes.get(volume.scheme_id) or standards.scheme_for(path=org.path, code=org.code)
+    fonds = standards.fonds_for(path=org.path, code=org.code)
+    if volume.volume_no is None:
+        volume.volume_no = next_item(session, fonds=fonds, door=scheme.door_code, year=volume.year,
+                                     retention=volume.retention, class_code=f"AJ:{volume.category_code}")
+        volume.archive_code = scheme.format_code(fonds=fonds, year=volume.year, retention=volume.retention,
+                                                 class_code=volume.category_code, item=volume.volume_no, volume=True)
+    name = class_name(standards, scheme.id, volume.category_code)
+    retention_names = {code: r.name for code, r in standards.retention.items()}
+    plan = _Plan(volume_id=volume.id, title=volume.title, fonds=fonds, fonds_name=org.name,
+                 class_label=f"{volume.category_code} {name}".strip(),
+                 retention_name=retention_names.get(volume.retention, volume.retention),
+                 archive_code=volume.archive_code, filing_no=volume.filing_no, made_by=volume.made_by,
+                 checked_by=volume.checked_by, remarks=volume.remarks, double_sided=volume.double_sided,
+                 spine=volume.spine)
+    problems = []
+    for item in volume.items:
+        doc: Document = item.document
+        if doc.deleted_at is not None:
+            problems.append(f"文件《{doc.title[:40]}》已移入回收站，不能装订")
+            continue
+        # Bind what is current now, and record it: the item keeps the metadata the volume printed.
+        item.sha256, item.archive_code, item.title = doc.sha256, doc.archive_code, doc.title
+        item.doc_number, item.author, item.doc_date = doc.doc_number, doc.author, doc.doc_date
+        stamp = filing_stamp(standards, doc, pages=0) if volume.filing_stamp else None  # pages: once rendered
+        plan.entries.append(_Entry(item_id=item.id, document_id=doc.id, title=doc.title, doc_number=doc.doc_number or "",
+                                   author=doc.author or "", date=doc.doc_date.strftime("%Y%m%d") if doc.doc_date else "",
+                                   archive_code=doc.archive_code,
+                                   source=Source(sha256=doc.sha256, file_kind=doc.file_kind, name=doc.original_name),
+                                   stamp=stamp))
+    if problems:
+        raise _Refused(problems)
+    return plan
+
+
+class _Refused(VolumeError):
+    def __init__(self, problems: list[str]):
+        super().__init__("documents_unavailable", "；".join(problems))
+        self.problems = problems
+
+
+def _make_pdf(services, plan: _Plan, out: Path, report: Callable[[int], None], check_qpdf: bool):
+    settings = services.settings
+    entries = plan.entries
+    renditions = Renditions(services.store, settings.renditions_dir)
+    paths = renditions.ensure([e.source for e in entries], progress=report)
+    for entry in entries:
+        entry.rendition = paths[entry.source.sha256]
+        entry.pages = page_count(entry.rendition)
+        if entry.stamp is not None:  # 页数 in the stamp: the pages as bound
+            entry.stamp = replace(entry.stamp, pages=entry.pages)
+    ranges = compose.page_ranges([e.pages for e in entries])
+    labels = compose.toc_labels(ranges)
+    pages = ranges[-1][1] if ranges else 0
+    dates = sorted(e.date for e in entries if e.date)
+    sheet = frontmatter.VolumeSheet(
+        fonds=plan.fonds, fonds_name=plan.fonds_name, class_name=plan.class_label, title=plan.title,
+        start_date=dates[0] if dates else "", end_date=dates[-1] if dates else "",
+        retention_name=plan.retention_name, item_count=len(entries), page_count=pages, filing_no=plan.filing_no,
+        archive_code=plan.archive_code,
+        rows=tuple(frontmatter.TocRow(seq=n, doc_number=e.doc_number, author=e.author, title=e.title, date=e.date,
+                                      pages=label, remarks="")
+                   for n, (e, label) in enumerate(zip(entries, labels), start=1)),
+        notes=_notes(plan, entries, pages), made_by=plan.made_by, checked_by=plan.checked_by,
+        made_on=_today_text(), spine=plan.spine)
+    front = frontmatter.render(sheet)
+    report(len(entries) + 1)
+    parts = [compose.Part(title=e.title, rendition=e.rendition, pages=e.pages, filing_stamp=e.stamp) for e in entries]
+    layout = compose.assemble(front, parts, out, title=plan.title, author=plan.fonds_name,
+                              created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+                              double_sided=plan.double_sided,
+                              progress=lambda n: report(len(entries) + 1 + n))
+    verify.verify(out, layout, run_qpdf=check_qpdf)
+    return layout, pages
+
+
+def _notes(plan: _Plan, entries: list[_Entry], pages: int) -> str:
+    """本卷情况说明: the counts, and what an inspector should know about the contents."""
+    lines = [f"本卷共 {len(entries)} 件，文件共 {pages} 页（不含封面、卷内文件目录和卷内备考表）。"]
+    unfiled = [e for e in entries if not e.archive_code]
+    if unfiled:
+        lines.append(f"其中 {len(unfiled)} 件尚未归档（无档号）。")
+    if plan.remarks:
+        lines.append(plan.remarks)
+    return "\n".join(lines)
+
+
+def _today_text() -> str:
+    from archive.web.ui.timefmt import LOCAL_TZ  # the office's date, not UTC's
+
+    today = dt.datetime.now(LOCAL_TZ).date()
+    return f"{today.year}年{today.month}月{today.day}日"
+
+
+def _messages(exc: Exception) -> list[str]:
+    if isinstance(exc, RenditionFailed):
+        return [f"《{f.name}》：{f.reason}" for f in exc.failures] or [str(exc)]
+    if isinstance(exc, verify.VerificationFailed):
+        return ["成品检查未通过：" + p for p in exc.problems] or [str(exc)]
+    if isinstance(exc, _Refused):
+        return exc.problems
+    return [getattr(exc, "message", str(exc))]
+
+
+def _fail(db, volume_id: int, errors: list[str]) -> Outcome:
+    with db.session() as session:
+        volume = session.get(Volume, volume_id)
+        if volume is not None:
+            volume.status, volume.errors = "failed", errors
+    return Outcome("failed", errors)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes to the job row
+
+
+def run_volume_job(services, job_id: str) -> None:
+    """The body of the `build_volume` job: the job row follows the build (status, done/total, errors)."""
+    import time
+
+    from archive.models import Job
+
+    db = services.db
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != "queued":
+            return
+        volume_id = int(job.params["volume_id"])
+        volume = session.get(Volume, volume_id)
+        job.status, job.started_at = "running", utcnow()
+        job.total = total_steps(len(volume.items) if volume else 0)
+    last = [0.0]
+
+    def progress(step: int) -> None:
+        if time.monotonic() - last[0] < PROGRESS_INTERVAL:
+            return
+        last[0] = time.monotonic()
+        with db.session() as session:
+            session.get(Job, job_id).done = step
+
+    try:
+        outcome = build(services, volume_id, progress=progress)
+    except BaseException as exc:
+        with db.session() as session:
+            job = session.get(Job, job_id)
+            job.status, job.finished_at, job.error = "failed", utcnow(), f"{type(exc).__name__}: {exc}"
+        raise
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        job.done = job.total if outcome.status == "done" else job.done
+        job.status, job.finished_at = ("done" if outcome.status == "done" else "failed"), utcnow()
+        job.error = "；".join(outcome.errors) or None
+        job.results = [{"volume_id": volume_id, "status": outcome.status, "errors": outcome.errors}]

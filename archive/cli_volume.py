@@ -1,0 +1,125 @@
+"""`archive volume …`: compose and build bound volumes (案卷) from the command line."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from archive.auth.actor import CLI
+from archive.binder import service as volumes
+from archive.binder.build import build, pdf_path, total_steps
+from archive.cli import _Null, _echo_json, _fail, _services, main
+from archive.orgs import service as orgs
+
+
+@main.group("volume", help="案卷（组卷、装订成 PDF） / Bound volumes.")
+def volume_group():
+    pass
+
+
+@volume_group.command("build", help="组卷并生成 PDF（封面、卷内文件目录、连续页号、卷内备考表、书签）。 / "
+                                    "Compose a volume and write its PDF.")
+@click.option("--org", "org_ref", required=True, help="单位路径或区划代码（含下级） / unit (and below)")
+@click.option("--category", required=True, help="类目号，含其子类目 / class code (and its sub-classes)")
+@click.option("--year", required=True, help="年度 / year, e.g. 2020")
+@click.option("--retention", help="保管期限 Y / D30 / D10（默认为类目的保管期限 / default: the class's）")
+@click.option("--documents", help="按装订顺序的文件编号，逗号分隔 / document ids in binding order, comma-separated")
+@click.option("--title", default="", help="案卷题名（不给则自动拟定） / volume title (proposed when omitted)")
+@click.option("--made-by", default="", help="立卷人 / compiled by")
+@click.option("--checked-by", default="", help="检查人 / checked by")
+@click.option("--filing-no", default="", help="归档号 / filing number")
+@click.option("--double-sided", is_flag=True, help="双面打印：偶数页页号在左上角 / even numbers top-left")
+@click.option("--spine", is_flag=True, help="附卷脊标签页 / add a spine label sheet")
+@click.option("--no-stamp", is_flag=True, help="不加盖归档章 / no filing stamp on first pages")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="输出 PDF 文件 / output PDF")
+@click.option("--json", "as_json", is_flag=True, help="完成后输出案卷 JSON / print the volume as JSON")
+@with_appcontext
+def volume_build(org_ref, category, year, retention, documents, title, made_by, checked_by, filing_no,
+                 double_sided, spine, no_stamp, output, as_json):
+    s = _services()
+    with s.db.session() as session:
+        try:
+            org = orgs.resolve(session, org_ref)
+            category, retention = volumes.class_and_retention(s.standards, org, category, retention)
+            spec = volumes.Spec(org=org, category=category, year=volumes.parse_year(year), retention=retention,
+                                documents=volumes.parse_document_ids(documents), title=title,
+                                filing_no=filing_no, made_by=made_by, checked_by=checked_by,
+                                double_sided=double_sided, spine=spine, filing_stamp=not no_stamp)
+            volume = volumes.create(session, s.standards, CLI, spec)
+        except (volumes.VolumeError, orgs.OrgError) as e:
+            _fail(e.message, 2)
+        volume_id, steps = volume.id, total_steps(len(volume.items))
+    show_bar = sys.stderr.isatty() and not as_json
+    with click.progressbar(length=steps, file=sys.stderr if show_bar else _Null(), label="组卷") as bar:
+        def progress(step: int) -> None:
+            bar.update(step - bar.pos)
+
+        outcome = build(s, volume_id, progress=progress)
+    if outcome.status != "done":
+        for message in outcome.errors:
+            click.echo(f"错误 / error: {message}", err=True)
+        _fail(f"案卷 {volume_id} 生成失败 / the volume was not built")
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        shutil.copyfile(pdf_path(s.settings.volumes_dir, volume_id), partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    with s.db.session() as session:
+        volume = volumes.get(session, volume_id, user=None)
+        if as_json:
+            _echo_json(volumes.volume_dict(volume, s.standards))
+        else:
+            click.echo(f"已生成 / written: {target}（案卷 {volume.id}，档号 {volume.archive_code}，"
+                       f"{len(volume.items)} 件，{volume.page_count} 页，共 {volume.total_pages} 页）")
+
+
+@volume_group.command("list", help="列出案卷 / List volumes.")
+@click.option("--org", "org_ref", help="单位路径或区划代码（含下级） / unit (and below)")
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@with_appcontext
+def volume_list(org_ref, as_json):
+    s = _services()
+    with s.db.session() as session:
+        try:
+            org = orgs.resolve(session, org_ref) if org_ref else None
+        except orgs.OrgError as e:
+            _fail(e.message, 2)
+        _, rows = volumes.list_for(session, user=None, org=org, per_page=10_000)
+        if as_json:
+            _echo_json([volumes.volume_dict(v, s.standards) for v in rows])
+            return
+        for v in rows:
+            click.echo(f"{v.id}\t{v.status}\t{v.archive_code or '-'}\t{v.org.path}\t{v.title}\t"
+                       f"{len(v.items)} 件\t{v.page_count or '-'} 页")
+
+
+@volume_group.command("show", help="显示案卷及其文件 / Show a volume and what it binds.")
+@click.argument("volume_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@with_appcontext
+def volume_show(volume_id: int, as_json: bool):
+    from archive.auth.scope import OutOfScope
+
+    s = _services()
+    with s.db.session() as session:
+        try:
+            volume = volumes.get(session, volume_id, user=None)
+        except OutOfScope:
+            _fail(f"案卷 {volume_id} 不存在 / no such volume", 2)
+        data = volumes.volume_dict(volume, s.standards)
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"{data['title']}\n档号 {data['archive_code'] or '-'}  状态 {data['status']}  "
+               f"{data['item_count']} 件  {data['page_count'] or '-'} 页")
+    for e in data["errors"]:
+        click.echo(f"  错误：{e}")
+    for d in data["documents"]:
+        pages = f"{d['page_start']}-{d['page_end']}" if d["page_start"] else "-"
+        click.echo(f"  {d['position']:>3}  {d['archive_code'] or '-':<28} {pages:<10} {d['title']}")

@@ -2,7 +2,8 @@
 
 A document is filed (gets its 档号) once it is a poverty-alleviation record with a class, a retention
 and a year, and no person still needs to look at it. Once issued, a 档号 is frozen: changing a filed
-document's class or retention is an explicit re-filing that issues a new number (audited).
+document's class, retention, year or unit is an explicit re-filing (`refile`, the one path for all of
+them) that issues a new number; the caller records the old one in its audit event.
 """
 from __future__ import annotations
 
@@ -49,6 +50,22 @@ def file(session: Session, standards: Standards, doc: Document) -> str | None:
                                           class_code=doc.category_code, item=item)
     doc.filed_at = utcnow()
     return doc.archive_code
+
+
+def refile(session: Session, standards: Standards, doc: Document) -> str | None:
+    """Re-file a filed document whose class, retention, year or unit was changed (by the caller, on
+    `doc`, before this call): its 档号 is withdrawn and the next 件号 and 档号 of its category as it
+    now stands are issued, in the caller's transaction. Returns the withdrawn 档号 (None if it had
+    none), for the caller's audit event.
+
+    The withdrawn number is never issued again: a category's sequence only moves forward. A document
+    that can no longer be filed (not a poverty record any more, or waiting for review) is left without
+    a 档号.
+    """
+    old = doc.archive_code
+    doc.archive_code, doc.item_no, doc.filed_at = None, None, None
+    file(session, standards, doc)
+    return old
 
 
 def next_item(session: Session, *, fonds: str, door: str, year: int, retention: str, class_code: str) -> int:

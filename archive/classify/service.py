@@ -1,8 +1,9 @@
 """People's decisions on classification: accept the proposal, or correct it; both file the document.
 
 A person's decision is final (classified_by = person, no review needed). Changing the class or
-retention of a filed document is a re-filing: a new 件号 and 档号 in the new category, the old code
-kept in the audit log. The search index follows through the commit hook.
+retention of a filed document is a re-filing (filing.refile, the same path as a change of year or
+unit): a new 件号 and 档号 in the new category, the old code kept in the audit log. The search index
+follows through the commit hook.
 """
 from __future__ import annotations
 
@@ -65,8 +66,9 @@ def decide(session: Session, standards: Standards, actor: Actor, document_id: in
     # Without a year there is no 档号: the document stays in the queue until its year is filled in.
     doc.classified_by, doc.confidence, doc.needs_review = "person", 1.0, bool(is_poverty and doc.year is None)
     if refile or not is_poverty:
-        doc.archive_code, doc.item_no, doc.filed_at = None, None, None
-    filing.file(session, standards, doc)
+        filing.refile(session, standards, doc)  # withdraws the 档号 (if any); files again where it can
+    else:
+        filing.file(session, standards, doc)
     after = _state(doc)
     if after != before:
         audit.record(session, actor, "classify", object_type="document", object_id=doc.id, org_id=doc.org_id,

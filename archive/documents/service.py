@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from archive.audit import service as audit
 from archive.auth import policy
 from archive.auth.actor import Actor
-from archive.auth.scope import OutOfScope, require_in_scope, restrict
-from archive.models import Document, OrgUnit, User
+from archive.auth.scope import OutOfScope, in_scope, require_in_scope, restrict
+from archive.classify import filing
+from archive.models import AuditEvent, Document, OrgUnit, User
 from archive.models.base import utcnow
+from archive.standards import Standards
 
 MAX_PER_PAGE = 200
 
@@ -43,6 +45,27 @@ class InvalidField(ValueError):
         super().__init__(message)
         self.code = "invalid_field"
         self.field = field
+        self.message = message
+
+
+class RefilingRequired(ValueError):
+    """A change that re-files a filed document (new 件号 and 档号, the old 档号 withdrawn) was asked
+    for without saying so: nothing was changed. The API answers 409 `refiling_required`."""
+
+    code = "refiling_required"
+
+    def __init__(self, archive_code: str, message: str):
+        super().__init__(message)
+        self.archive_code = archive_code
+        self.message = message
+
+
+class MoveError(ValueError):
+    """A move to another unit that cannot be made as asked (codes: org_not_found, same_org, no_suggestion)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
         self.message = message
 
 
@@ -88,11 +111,24 @@ def download(session: Session, actor: Actor, document_id: int) -> Document:
 EDITABLE = ("title", "doc_number", "author", "doc_date", "year")
 
 
-def update(session: Session, actor: Actor, document_id: int, changes: dict) -> Document:
-    """Correct a document's metadata. Only the fields in EDITABLE; before/after go to the audit log."""
+def update(session: Session, actor: Actor, document_id: int, changes: dict, *, refile: bool = False,
+           standards: Standards | None = None) -> Document:
+    """Correct a document's metadata. Only the fields in EDITABLE; before/after go to the audit log.
+
+    The year is part of the 档号: changing the year of a filed document re-files it (filing.refile: a
+    new 件号 and 档号 in the new year, the old 档号 withdrawn and kept in the audit event). That
+    happens only when asked for with `refile=True`; otherwise RefilingRequired and nothing changes.
+    """
     doc = get(session, document_id, user=actor.user)
     policy.require(policy.can_edit(actor, doc.org), "当前角色不能修改文件")
     clean = {name: _clean_field(name, value) for name, value in changes.items() if name in EDITABLE}
+    refiling = doc.archive_code is not None and "year" in clean and clean["year"] != doc.year
+    if refiling and clean["year"] is None:
+        raise InvalidField("year", f"文件已归档（档号 {doc.archive_code}），年度不能为空")
+    if refiling and not refile:
+        raise RefilingRequired(doc.archive_code, (
+            f"文件已归档（档号 {doc.archive_code}）。把年度改为 {clean['year']} 须重新归档：原档号作废、不再使用，"
+            f"按 {clean['year']} 年度分配新的件号和档号。请勾选“重新归档并分配新档号”后再保存。"))
     before, after = {}, {}
     for name, value in clean.items():
         old = getattr(doc, name)
@@ -101,20 +137,131 @@ def update(session: Session, actor: Actor, document_id: int, changes: dict) -> D
             setattr(doc, name, value)
     if after:
         doc.updated_at = utcnow()
+        old_code = None
+        if refiling:
+            old_item = doc.item_no
+            old_code = filing.refile(session, standards or _standards(), doc)
+            before |= {"archive_code": old_code, "item_no": old_item}
+            after |= {"archive_code": doc.archive_code, "item_no": doc.item_no}
         audit.record(session, actor, "edit", object_type="document", object_id=doc.id, org_id=doc.org_id,
-                     summary=doc.title[:200], changes={"before": before, "after": after})
-        if "year" in after and doc.year and doc.classified_by == "person" and doc.is_poverty_record:
+                     summary=(f"重新归档（原档号 {old_code}）：" if old_code else "") + doc.title[:200],
+                     changes={"before": before, "after": after})
+        if not refiling and "year" in after and doc.year and doc.classified_by == "person" and doc.is_poverty_record:
             _file_once_year_known(session, doc)
     return doc
 
 
-def _file_once_year_known(session: Session, doc: Document) -> None:
-    """A person classified it, only the year was missing: now it can be filed."""
-    from archive.classify import filing
+def _standards() -> Standards:
     from archive.standards import load
 
+    return load()
+
+
+def move(session: Session, standards: Standards, actor: Actor, document_id: int, target: OrgUnit | None, *,
+         refile: bool = False, accepting_suggestion: bool = False) -> tuple[Document, str | None]:
+    """Move a document to another unit in the actor's scope. Returns (document, withdrawn 档号 or None).
+
+    An unfiled document just changes unit. A filed one is re-filed (filing.refile): a new 件号 and
+    档号 in the new unit's fonds and category, the old 档号 withdrawn (never issued again) and kept in
+    the audit event; only with `refile=True`, otherwise RefilingRequired. Any move settles the unit
+    suggestion, so it is cleared. `target` None stands for a unit that does not exist. Nothing is
+    changed when the move is refused.
+    """
+    doc = get(session, document_id, user=actor.user)
+    policy.require(policy.can_edit(actor, doc.org), "当前角色不能移动文件")
+    if target is None or (actor.user is not None and not in_scope(actor.user, target)):
+        # A unit outside the scope answers like a missing one: ids and paths reveal nothing.
+        raise MoveError("org_not_found", "目标单位不存在或不在您的管辖范围内")
+    policy.require(policy.can_edit(actor, target), "当前角色不能移动文件")
+    source = doc.org
+    if target.id == source.id:
+        raise MoveError("same_org", f"文件已在“{target.path}”，无需移动")
+    if doc.archive_code is not None and not refile:
+        raise RefilingRequired(doc.archive_code, (
+            f"文件已归档（档号 {doc.archive_code}）。移至“{target.name}”须重新归档：原档号作废、不再使用，"
+            f"在该单位的全宗和类目中分配新的件号和档号。请确认重新归档。"))
+    before = {"org": source.path}
+    after = {"org": target.path}
+    if doc.suggested_org_id is not None:
+        before["suggested_org"] = doc.suggested_org.path if doc.suggested_org else None
+        after["suggested_org"] = None
+    old_item = doc.item_no
+    doc.org = target
+    doc.suggested_org = None
+    _adopt_scheme(standards, doc, target)
+    doc.updated_at = utcnow()
+    old_code = filing.refile(session, standards, doc) if doc.archive_code is not None else None
+    if old_code is not None:
+        before |= {"archive_code": old_code, "item_no": old_item}
+        after |= {"archive_code": doc.archive_code, "item_no": doc.item_no}
+    what = "采纳单位建议，" if accepting_suggestion else ""
+    what += f"重新归档（原档号 {old_code}），" if old_code else ""
+    audit.record(session, actor, "move", object_type="document", object_id=doc.id, org_id=target.id,
+                 summary=f"{what}从 {source.path} 移至 {target.path}：{doc.title[:150]}",
+                 changes={"before": before, "after": after})
+    return doc, old_code
+
+
+def _adopt_scheme(standards: Standards, doc: Document, target: OrgUnit) -> None:
+    """The target unit's classification scheme goes with the move. A class that scheme does not have
+    (as a leaf) cannot be filed there: the document goes to the review queue for a person to classify."""
+    if doc.scheme_id is None:
+        return
+    scheme = standards.scheme_for(path=target.path, code=target.code)
+    if scheme.id == doc.scheme_id:
+        return
+    doc.scheme_id = scheme.id
+    cls = scheme.classes.get(doc.category_code or "")
+    if doc.category_code and (cls is None or scheme.children(cls.code)):
+        doc.category_code, doc.retention, doc.confidence, doc.classified_by = None, None, None, None
+        doc.needs_review = True
+
+
+def accept_suggestion(session: Session, standards: Standards, actor: Actor, document_id: int, *,
+                      refile: bool = False) -> tuple[Document, str | None]:
+    """Move the document to the unit its text names (Document.suggested_org_id): see `move`."""
+    doc = get(session, document_id, user=actor.user)
+    policy.require(policy.can_edit(actor, doc.org), "当前角色不能移动文件")
+    if doc.suggested_org_id is None:
+        raise MoveError("no_suggestion", "该文件没有单位建议（可能已被处理）")
+    return move(session, standards, actor, document_id, doc.suggested_org, refile=refile, accepting_suggestion=True)
+
+
+def dismiss_suggestion(session: Session, actor: Actor, document_id: int) -> Document:
+    """Clear the unit suggestion: the document stays where it is (audited)."""
+    doc = get(session, document_id, user=actor.user)
+    policy.require(policy.can_edit(actor, doc.org), "当前角色不能修改文件")
+    if doc.suggested_org_id is None:
+        raise MoveError("no_suggestion", "该文件没有单位建议（可能已被处理）")
+    suggested = doc.suggested_org.path if doc.suggested_org else None
+    doc.suggested_org = None
+    doc.updated_at = utcnow()
+    audit.record(session, actor, "suggestion_dismiss", object_type="document", object_id=doc.id,
+                 org_id=doc.org_id, summary=f"忽略单位建议（{suggested}）：{doc.title[:150]}",
+                 changes={"before": {"suggested_org": suggested}, "after": {"suggested_org": None}})
+    return doc
+
+
+def previous_codes(events: list[AuditEvent]) -> list[dict]:
+    """The 档号 a document had before each re-filing, newest first, read from its audit history
+    (audit.history): each with the code that replaced it (None: withdrawn without a new one)."""
+    found = []
+    for event in events:
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        before, after = changes.get("before"), changes.get("after")
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            continue
+        old = before.get("archive_code")
+        if old and old != after.get("archive_code"):
+            found.append({"archive_code": old, "replaced_by": after.get("archive_code"), "at": event.at,
+                          "username": event.username, "action": event.action})
+    return found
+
+
+def _file_once_year_known(session: Session, doc: Document) -> None:
+    """A person classified it, only the year was missing: now it can be filed."""
     doc.needs_review = False
-    filing.file(session, load(), doc)
+    filing.file(session, _standards(), doc)
 
 
 def delete(session: Session, actor: Actor, document_id: int) -> Document:
@@ -272,6 +419,7 @@ def detail(doc: Document, *, with_text: bool = False) -> dict:
         "needs_review": doc.needs_review,
         "scheme": doc.scheme_id,
         "suggested_org": doc.suggested_org.path if doc.suggested_org_id and doc.suggested_org else None,
+        "suggested_org_id": doc.suggested_org_id,
         "org_id": doc.org_id,
         "org_code": doc.org.code,
         "author": doc.author,

@@ -30,7 +30,10 @@ PER_PAGE = 50
 PREVIEW_KINDS = ("pdf", "jpeg", "png")
 
 STATUS_LABELS = {"ready": ("已入库", "ok"), "awaiting_ocr": ("待OCR", "warn")}
-FIELD_LABELS = {"title": "题名", "doc_number": "文号", "author": "责任者", "doc_date": "成文日期", "year": "年度"}
+FIELD_LABELS = {"title": "题名", "doc_number": "文号", "author": "责任者", "doc_date": "成文日期", "year": "年度",
+                "org": "单位", "archive_code": "档号", "item_no": "件号", "suggested_org": "建议单位"}
+# Audit actions whose before/after the detail page's history lists field by field.
+CHANGE_ACTIONS = ("edit", "move", "suggestion_dismiss")
 KIND_LABELS = {"pdf": "PDF", "docx": "Word 文档 (DOCX)", "xlsx": "Excel 表格 (XLSX)", "txt": "纯文本 (TXT)",
                "jpeg": "JPEG 图片", "png": "PNG 图片", "tiff": "TIFF 图片"}
 # Browse columns that sort: (label, sort key in documents.SORTS or None for a plain column, css class).
@@ -61,7 +64,7 @@ def doc_size(size: int | None) -> str:
 @bp.app_context_processor
 def _document_labels():
     return {"status_labels": STATUS_LABELS, "field_labels": FIELD_LABELS, "action_labels": ACTIONS,
-            "kind_labels": KIND_LABELS}
+            "kind_labels": KIND_LABELS, "change_actions": CHANGE_ACTIONS}
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -147,8 +150,12 @@ def _unit_trail(unit: OrgUnit) -> list[tuple[OrgUnit, bool]]:
 def document_detail(document_id: int):
     doc = documents.view(g.session, g.actor, document_id)
     history = audit.history(g.session, "document", doc.id)
+    can_edit = policy.can_edit(g.actor, doc.org)
+    # Units the document may be moved to: the user's scope, less its own unit.
+    targets = [u for u in orgs.list_units(g.session, under=g.user.org) if u.id != doc.org_id] if can_edit else []
     return render_template("documents/detail.html", doc=doc, trail=_unit_trail(doc.org), history=history,
-                           can_edit=policy.can_edit(g.actor, doc.org), previewable=doc.file_kind in PREVIEW_KINDS)
+                           previous_codes=documents.previous_codes(history), move_targets=targets,
+                           can_edit=can_edit, previewable=doc.file_kind in PREVIEW_KINDS)
 
 
 def _form_values(doc) -> dict:
@@ -162,19 +169,88 @@ def _form_values(doc) -> dict:
 def document_edit(document_id: int):
     if request.method == "POST":
         changes = {name: request.form.get(name, "") for name in documents.EDITABLE if name in request.form}
+        refile = request.form.get("refile") == "1"
+        old_code = documents.get(g.session, document_id, user=g.user).archive_code
         try:
-            documents.update(g.session, g.actor, document_id, changes)
-        except documents.InvalidField as e:
+            doc = documents.update(g.session, g.actor, document_id, changes, refile=refile,
+                                   standards=services().standards)
+        except (documents.InvalidField, documents.RefilingRequired) as e:
             mark_failed()
+            g.session.rollback()
             doc = documents.get(g.session, document_id, user=g.user)
             values = _form_values(doc) | changes
-            return render_template("documents/edit.html", doc=doc, values=values,
-                                   errors={e.field: e.message}), 422
-        flash("已保存", "ok")
+            needs_refile = isinstance(e, documents.RefilingRequired)
+            return render_template("documents/edit.html", doc=doc, values=values, refile=refile,
+                                   errors={"year" if needs_refile else e.field: e.message},
+                                   needs_refile=needs_refile), 409 if needs_refile else 422
+        if old_code and doc.archive_code != old_code:
+            flash(f"已保存并重新归档：新档号 {doc.archive_code or '（暂无）'}；原档号 {old_code} 已作废，不再使用", "ok")
+        else:
+            flash("已保存", "ok")
         return redirect(url_for("ui.document_detail", document_id=document_id))
     doc = documents.get(g.session, document_id, user=g.user)
     policy.require(policy.can_edit(g.actor, doc.org), "当前角色不能修改文件")
-    return render_template("documents/edit.html", doc=doc, values=_form_values(doc), errors={})
+    return render_template("documents/edit.html", doc=doc, values=_form_values(doc), errors={}, refile=False)
+
+
+def _moved(doc, old_code: str | None) -> None:
+    if old_code and doc.archive_code:
+        flash(f"已移至 {doc.org.path} 并重新归档：新档号 {doc.archive_code}；原档号 {old_code} 已作废，不再使用", "ok")
+    elif old_code:
+        flash(f"已移至 {doc.org.path}；原档号 {old_code} 已作废。该单位的分类方案中没有原类目，"
+              "请在“分类审核”中重新分类后归档", "info")
+    else:
+        flash(f"已移至 {doc.org.path}", "ok")
+
+
+def _refused(message: str, document_id: int):
+    """A move or suggestion action that changed nothing: say why on the detail page."""
+    mark_failed()
+    g.session.rollback()
+    flash(f"未移动：{message}", "error")
+    return redirect(url_for("ui.document_detail", document_id=document_id))
+
+
+@bp.post("/documents/<int:document_id>/move")
+@login_required
+def document_move(document_id: int):
+    org_id = request.form.get("org", "").strip()
+    target = orgs.get(g.session, int(org_id)) if org_id.isascii() and org_id.isdigit() and len(org_id) <= 9 else None
+    try:
+        doc, old_code = documents.move(g.session, services().standards, g.actor, document_id, target,
+                                       refile=request.form.get("refile") == "1")
+    except documents.RefilingRequired:
+        return _refused("文件已归档，移动即重新归档（原档号作废，分配新档号）。请勾选“重新归档并分配新档号”后再移动。",
+                        document_id)
+    except documents.MoveError as e:
+        return _refused(e.message if org_id else "请选择目标单位", document_id)
+    _moved(doc, old_code)
+    return redirect(url_for("ui.document_detail", document_id=document_id))
+
+
+@bp.post("/documents/<int:document_id>/suggestion/accept")
+@login_required
+def document_suggestion_accept(document_id: int):
+    try:
+        doc, old_code = documents.accept_suggestion(g.session, services().standards, g.actor, document_id,
+                                                    refile=request.form.get("refile") == "1")
+    except (documents.RefilingRequired, documents.MoveError) as e:
+        return _refused(e.message, document_id)
+    _moved(doc, old_code)
+    return redirect(url_for("ui.document_detail", document_id=document_id))
+
+
+@bp.post("/documents/<int:document_id>/suggestion/dismiss")
+@login_required
+def document_suggestion_dismiss(document_id: int):
+    try:
+        documents.dismiss_suggestion(g.session, g.actor, document_id)
+    except documents.MoveError as e:
+        mark_failed()
+        flash(e.message, "error")
+        return redirect(url_for("ui.document_detail", document_id=document_id))
+    flash("已忽略单位建议，文件留在原单位", "ok")
+    return redirect(url_for("ui.document_detail", document_id=document_id))
 
 
 @bp.route("/documents/<int:document_id>/delete", methods=["GET", "POST"])

@@ -19,12 +19,16 @@ ACTIONS = {
     "delete": "删除（移入回收站）",
     "restore": "恢复",
     "classify": "确认或更正分类",
+    "move": "移至其他单位",
+    "suggestion_dismiss": "忽略单位建议",
     "user_create": "新建用户",
     "user_edit": "修改用户",
     "org_create": "新建单位",
     "org_import": "导入单位",
     "audit_export": "导出审计日志",
     "catalogue_export": "导出归档文件目录",
+    "volume_create": "组卷",
+    "volume_download": "下载案卷",
 }
 
 

@@ -88,6 +88,16 @@ def invalid_field(exc: documents.InvalidField):
     return api_error(422, exc.code, exc.message, field=exc.field)
 
 
+@bp.errorhandler(documents.RefilingRequired)
+def refiling_required(exc: documents.RefilingRequired):
+    return api_error(409, exc.code, exc.message, archive_code=exc.archive_code)
+
+
+@bp.errorhandler(documents.MoveError)
+def move_error(exc: documents.MoveError):
+    return api_error({"org_not_found": 404, "no_suggestion": 409}.get(exc.code, 422), exc.code, exc.message)
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
@@ -194,17 +204,47 @@ def get_document(document_id: int):
                     "title": {"type": "string"}, "doc_number": {"type": "string", "nullable": True},
                     "author": {"type": "string", "nullable": True},
                     "doc_date": {"type": "string", "format": "date", "nullable": True},
-                    "year": {"type": "integer", "nullable": True}}}}}},
+                    "year": {"type": "integer", "nullable": True},
+                    "refile": {"type": "boolean", "default": False,
+                               "description": "已归档的文件修改年度即重新归档（新档号），须为 true"}}}}}},
             responses={"200": json_response("修改后的文件", ref("Document")), "400": error_response("请求无效"),
                        "403": error_response("无权修改"), "404": error_response("不存在或无权访问"),
+                       "409": error_response("修改已归档文件的年度须确认重新归档（refiling_required）"),
                        "422": error_response("字段无效")})
 @login_required
 def update_document(document_id: int):
     changes = request.get_json(silent=True)
     if not isinstance(changes, dict):
         return api_error(400, "bad_request", "请求体应为 JSON 对象")
-    doc = documents.update(g.session, g.actor, document_id, changes)
+    refile = _refile_flag(changes)
+    if refile is None:
+        return api_error(400, "bad_request", "refile 应为布尔值")
+    doc = documents.update(g.session, g.actor, document_id, changes, refile=refile,
+                           standards=_services().standards)
     return documents.detail(doc)
+
+
+def _refile_flag(body: dict) -> bool | None:
+    """The request's `refile` (default false); None when it is not a boolean."""
+    value = body.get("refile", False)
+    return value if isinstance(value, bool) else None
+
+
+def _org_ref(value):
+    """A unit given by id (a JSON number) or by display path or division code (a string); None
+    when there is no such unit (the service answers that like a unit outside the scope)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return orgs.get(g.session, value) if 0 < value < 2**31 else None
+    if isinstance(value, str) and value.strip():
+        try:
+            return orgs.resolve(g.session, value)
+        except orgs.OrgError:
+            return None
+    return None
+
+
+REFILE_NOTE = ("已归档的文件（有档号）移动即重新归档：须带 \"refile\": true，否则 409 refiling_required；"
+               "新的件号和档号按新单位的全宗和类目分配，原档号作废、不再使用，记入审计日志。")
 
 
 @bp.delete("/documents/<int:document_id>")
@@ -262,6 +302,66 @@ def classify_document(document_id: int):
     except ClassificationError as e:
         return api_error(422, e.code, e.message)
     return documents.detail(doc)
+
+
+MOVED = json_response("移动后的文件（previous_archive_code：作废的原档号，未归档为 null）", {"allOf": [
+    ref("Document"),
+    {"type": "object", "properties": {"previous_archive_code": {"type": "string", "nullable": True}}}]})
+MOVE_ERRORS = {"400": error_response("请求无效"), "403": error_response("无权移动（检查人员、领导）"),
+               "404": error_response("文件或目标单位不存在或无权访问"),
+               "409": error_response("须确认重新归档（refiling_required）或没有单位建议（no_suggestion）"),
+               "422": error_response("文件已在该单位（same_org）")}
+
+
+@bp.post("/documents/<int:document_id>/move")
+@documented("/documents/{id}/move", "post", summary="移至其他单位 / move to another unit",
+            description="目标单位 org：单位 id（数字），或单位路径、区划代码（字符串），须在用户的管辖范围内。"
+                        + REFILE_NOTE + "移动后单位建议即清除。",
+            parameters=[ID_PARAM],
+            requestBody={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["org"], "properties": {
+                    "org": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+                    "refile": {"type": "boolean", "default": False}}}}}},
+            responses={"200": MOVED} | MOVE_ERRORS)
+@login_required
+def move_document(document_id: int):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "org" not in body:
+        return api_error(400, "bad_request", "请求体应为 JSON 对象，含目标单位 org")
+    refile = _refile_flag(body)
+    if refile is None:
+        return api_error(400, "bad_request", "refile 应为布尔值")
+    doc, old = documents.move(g.session, _services().standards, g.actor, document_id, _org_ref(body["org"]),
+                              refile=refile)
+    return documents.detail(doc) | {"previous_archive_code": old}
+
+
+@bp.post("/documents/<int:document_id>/suggestion/accept")
+@documented("/documents/{id}/suggestion/accept", "post", summary="采纳单位建议 / move to the suggested unit",
+            description="把文件移至 suggested_org（正文中提到的下级单位）。" + REFILE_NOTE,
+            parameters=[ID_PARAM],
+            requestBody={"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"refile": {"type": "boolean", "default": False}}}}}},
+            responses={"200": MOVED} | MOVE_ERRORS)
+@login_required
+def accept_org_suggestion(document_id: int):
+    body = request.get_json(silent=True)
+    body = {} if body is None else body
+    refile = _refile_flag(body) if isinstance(body, dict) else None
+    if refile is None:
+        return api_error(400, "bad_request", "请求体应为 JSON 对象，refile 应为布尔值")
+    doc, old = documents.accept_suggestion(g.session, _services().standards, g.actor, document_id, refile=refile)
+    return documents.detail(doc) | {"previous_archive_code": old}
+
+
+@bp.post("/documents/<int:document_id>/suggestion/dismiss")
+@documented("/documents/{id}/suggestion/dismiss", "post", summary="忽略单位建议 / dismiss the unit suggestion",
+            parameters=[ID_PARAM],
+            responses={"200": json_response("文件", ref("Document")), "403": error_response("无权修改"),
+                       "404": error_response("不存在或无权访问"), "409": error_response("没有单位建议")})
+@login_required
+def dismiss_org_suggestion(document_id: int):
+    return documents.detail(documents.dismiss_suggestion(g.session, g.actor, document_id))
 
 
 @bp.get("/search")
@@ -347,4 +447,4 @@ def _job_body(job: Job) -> dict:
 
 
 # Endpoints of other domains, on the same blueprint (imported last: they use `bp` and the helpers above).
-from archive.web import api_catalogue, api_completeness  # noqa: E402,F401
+from archive.web import api_catalogue, api_completeness, api_volumes  # noqa: E402,F401

@@ -18,7 +18,7 @@ from archive.orgs import service as orgs
 from archive.web.errors import api_error
 from archive.web.openapi import ID_PARAM, documented, error_response, json_response, ref
 from archive.web.openapi import document as openapi_document
-from archive.web.filenames import send_original
+from archive.web.filenames import send_original, send_rendition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -276,6 +276,23 @@ def restore_document(document_id: int):
 def download_document(document_id: int):
     doc = documents.download(g.session, g.actor, document_id)
     return send_original(_services().store, doc)
+
+
+@bp.get("/documents/<int:document_id>/rendition")
+@documented("/documents/{id}/rendition", "get", summary="PDF 版本（含归档章） / the PDF rendition, stamped when filed",
+            description="DOCX、XLSX、图片、文本转换而成的 PDF（PDF 原样）；已归档文件首页顶部居中加盖归档章。原件不变。",
+            parameters=[ID_PARAM],
+            responses={"200": {"description": "PDF", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}},
+                "404": error_response("不存在或无权访问"), "422": error_response("无法转换为 PDF")})
+@login_required
+def document_rendition(document_id: int):
+    doc = documents.download(g.session, g.actor, document_id)
+    g.session.commit()
+    response = send_rendition(_services(), doc)
+    if response is None:
+        return api_error(422, "rendition_failed", f"《{doc.original_name}》无法转换为 PDF（文件可能已损坏）")
+    return response
 
 
 @bp.put("/documents/<int:document_id>/classification")

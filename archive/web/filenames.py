@@ -28,3 +28,25 @@ def send_original(store, doc):
     response.headers["Content-Disposition"] = content_disposition(doc.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def send_rendition(services, doc):
+    """The document's PDF rendition (with its 归档章 when filed), inline. Returns None when the
+    document cannot be rendered: the caller answers with its own error (page or JSON)."""
+    from pathlib import PurePath
+
+    from flask import send_file
+
+    from archive.binder.document_pdf import rendition_for
+    from archive.binder.renditions import RenditionFailed
+
+    try:
+        path = rendition_for(services, doc)
+    except RenditionFailed:
+        return None
+    name = f"{doc.archive_code or PurePath(doc.original_name).stem}.pdf"
+    response = send_file(path, mimetype="application/pdf", conditional=False, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(name, inline=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

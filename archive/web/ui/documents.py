@@ -21,8 +21,8 @@ from archive.ingest.walk import unit_for_folders
 from archive.models import OrgUnit
 from archive.models.audit import ACTIONS
 from archive.orgs import service as orgs
-from archive.web.errors import mark_failed
-from archive.web.filenames import content_disposition, send_original
+from archive.web.errors import error_page, mark_failed
+from archive.web.filenames import content_disposition, send_original, send_rendition
 from archive.web.ui.timefmt import local_time
 from archive.web.ui import bp, login_required, services
 
@@ -270,6 +270,18 @@ def document_delete(document_id: int):
 def document_file(document_id: int):
     doc = documents.download(g.session, g.actor, document_id)
     return send_original(services().store, doc)
+
+
+@bp.get("/documents/<int:document_id>/rendition.pdf")
+@login_required
+def document_rendition(document_id: int):
+    """The printable PDF (DOCX, XLSX, images and text converted), with the 归档章 when filed."""
+    doc = documents.download(g.session, g.actor, document_id)
+    g.session.commit()  # no transaction held while LibreOffice runs
+    response = send_rendition(services(), doc)
+    if response is None:
+        return error_page(422, f"《{doc.original_name}》无法转换为 PDF（文件可能已损坏），请下载原件查看")
+    return response
 
 
 @bp.get("/documents/<int:document_id>/preview")

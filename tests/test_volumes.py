@@ -283,3 +283,41 @@ def test_qpdf_accepts_the_volume(services, cli, bindable, tmp_path):
     assert cli("volume", "build", "--org", LIYUAN, "--category", "0305", "--year", "2020", "-o", str(out)).exit_code == 0
     check = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_preview_counts_pages_from_renditions_once_they_exist(services, client, cli, make_user, bindable, tmp_path):
+    _, clerk = make_user("clerk", "黎元村")
+    body = {"org": LIYUAN, "category": "0305", "year": 2020, "documents": [bindable["notice.docx"], bindable["notice.txt"]]}
+    before = client.post("/api/v1/volumes/preview", headers=bearer(clerk), json=body).json
+    assert before["pages_exact"] is False  # a DOCX's pages are only known once rendered
+    ids = ",".join(str(i) for i in body["documents"])
+    assert cli("volume", "build", "--org", LIYUAN, "--category", "0305", "--year", "2020", "--documents", ids,
+               "-o", str(tmp_path / "v.pdf")).exit_code == 0
+    after = client.post("/api/v1/volumes/preview", headers=bearer(clerk), json=body).json
+    with services.db.session() as session:
+        built = session.scalars(select(Volume)).one().items
+        assert after["pages_exact"] is True
+        assert [d["page_label"] for d in after["documents"]] == [str(built[0].page_start),
+                                                                  f"{built[1].page_start}-{built[1].page_end}"
+                                                                  if built[1].page_end > built[1].page_start
+                                                                  else str(built[1].page_start)]
+
+
+def test_a_failed_volume_is_built_again_once_its_document_is_back(services, client, make_user, bindable):
+    _, clerk = make_user("clerk", "黎元村")
+    _, admin = make_user("admin", "文峰区", "admin")
+    ids = [bindable["notice.txt"], bindable["notice.pdf"]]
+    with services.db.session() as session:
+        doc = session.get(Document, ids[1])
+        volume = volumes.create(session, services.standards, CLI, volumes.Spec(
+            org=doc.org, category="0305", year=2020, retention="D30", documents=ids))
+        volume_id = volume.id
+    assert client.delete(f"/api/v1/documents/{ids[1]}", headers=bearer(clerk)).status_code == 200
+    outcome = build(services, volume_id)
+    assert outcome.status == "failed" and "回收站" in outcome.errors[0]
+    assert client.post(f"/api/v1/documents/{ids[1]}/restore", headers=bearer(admin)).status_code == 200
+    again = client.post(f"/api/v1/volumes/{volume_id}/build", headers=bearer(clerk))
+    assert again.status_code == 202 and again.json["status"] == "done", again.json
+    assert again.json["errors"] == [] and again.json["archive_code"].endswith("AJ001")
+    refused = client.post(f"/api/v1/volumes/{volume_id}/build", headers=bearer(clerk))
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "not_failed"

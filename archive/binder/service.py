@@ -185,10 +185,12 @@ def create(session: Session, standards: Standards, actor: Actor, spec: Spec) -> 
     return volume
 
 
-def preview(session: Session, standards: Standards, user: User | None, spec: Spec) -> dict:
+def preview(session: Session, standards: Standards, user: User | None, spec: Spec, renditions=None) -> dict:
     """The table of contents a volume would get, without saving anything. Page numbers come from
-    the page counts recorded at ingest; the build takes them from the renditions."""
+    the renditions already made (`renditions`: a renditions.Renditions), else from the page counts
+    recorded at ingest (an estimate: a DOCX's pages are only known once rendered)."""
     from archive.binder.compose import page_ranges, toc_labels
+    from archive.binder.renditions import page_count
 
     if spec.documents is None:
         docs = candidates(session, standards, user=user, org=spec.org, category=spec.category, year=spec.year,
@@ -197,18 +199,53 @@ def preview(session: Session, standards: Standards, user: User | None, spec: Spe
         _check_class(standards, spec.org, spec.category)
         docs = chosen_documents(session, user, spec.documents)
     name = class_name(standards, scheme_of(standards, spec.org).id, spec.category)
-    ranges = page_ranges([doc.page_count or 1 for doc in docs])
+
+    def pages(doc: Document) -> tuple[int, bool]:
+        cached = renditions.cached(doc.sha256) if renditions is not None else None
+        return (page_count(cached), True) if cached else (doc.page_count or 1, False)
+
+    counted = [pages(doc) for doc in docs]
+    ranges = page_ranges([n for n, _ in counted])
     return {
         "title": " ".join(spec.title.split()) or propose_title(spec.org, spec.year, name, docs),
         "category": {"code": spec.category, "name": name or None},
         "item_count": len(docs),
         "page_count": ranges[-1][1] if ranges else 0,
+        "pages_exact": all(exact for _, exact in counted),
         "documents": [{"position": n, "document_id": doc.id, "title": doc.title, "archive_code": doc.archive_code,
                        "doc_number": doc.doc_number, "author": doc.author,
                        "date": doc.doc_date.strftime("%Y%m%d") if doc.doc_date else "",
-                       "pages": doc.page_count, "page_label": label}
-                      for n, (doc, label) in enumerate(zip(docs, toc_labels(ranges)), start=1)],
+                       "pages": count, "pages_exact": exact, "page_label": label}
+                      for n, (doc, (count, exact), label) in enumerate(zip(docs, counted, toc_labels(ranges)), start=1)],
     }
+
+
+def queue_build(session: Session, actor: Actor, volume: Volume) -> str:
+    """Record the build job of a volume; returns its id. The caller commits, then enqueues
+    (jobs.build_volume), so the worker finds the rows."""
+    from archive.jobs import create_job
+    from archive.binder.build import total_steps
+
+    job = create_job(session, kind="volume_build", user=actor.user, org=volume.org, params={"volume_id": volume.id})
+    job.total = total_steps(len(volume.items))
+    volume.job_id, volume.status = job.id, "queued"
+    return job.id
+
+
+def retry(session: Session, actor: Actor, volume: Volume) -> str:
+    """Build a failed volume again (after its documents were fixed); it keeps its 案卷号 if it had one."""
+    policy.require(policy.can_edit(actor, volume.org), "当前角色不能组卷")
+    if volume.status != "failed":
+        raise VolumeError("not_failed", f"只有生成失败的案卷可以重新生成（当前状态：{volume.status}）")
+    volume.errors = []
+    return queue_build(session, actor, volume)
+
+
+def renditions_of(services):
+    """The rendition cache, for preview's page counts."""
+    from archive.binder.renditions import Renditions
+
+    return Renditions(services.store, services.settings.renditions_dir)
 
 
 def get(session: Session, volume_id: int, *, user: User | None) -> Volume:

@@ -5,7 +5,7 @@ from flask import g, jsonify, request, send_file, url_for
 
 from archive import jobs
 from archive.binder import service as volumes
-from archive.binder.build import pdf_path, total_steps
+from archive.binder.build import pdf_path
 from archive.models import Job
 from archive.web.api import _org_param, _services, bp, login_required
 from archive.web.errors import api_error
@@ -111,27 +111,42 @@ def _body_of(volume) -> dict:
 @login_required
 def create_volume():
     volume = volumes.create(g.session, _services().standards, g.actor, _spec(_body()))
-    job = jobs.create_job(g.session, kind="volume_build", user=g.user, org=volume.org,
-                          params={"volume_id": volume.id})
-    job.total = total_steps(len(volume.items))
-    volume.job_id = job.id
+    return _queued(volume.id, volumes.queue_build(g.session, g.actor, volume))
+
+
+def _queued(volume_id: int, job_id: str):
     g.session.commit()
-    jobs.build_volume(job.id)
+    jobs.build_volume(job_id)
     g.session.expire_all()
-    response = jsonify(_body_of(volumes.get(g.session, volume.id, user=g.user)))
+    response = jsonify(_body_of(volumes.get(g.session, volume_id, user=g.user)))
     response.status_code = 202
-    response.headers["Location"] = url_for("api.get_volume", volume_id=volume.id)
+    response.headers["Location"] = url_for("api.get_volume", volume_id=volume_id)
     return response
+
+
+@bp.post("/volumes/<int:volume_id>/build")
+@documented("/volumes/{id}/build", "post", summary="重新生成失败的案卷 / build a failed volume again",
+            description="处理好失败原因（如恢复回收站中的文件、修复损坏的原件）后重新生成；案卷号不变。",
+            parameters=[ID_PARAM],
+            responses={"202": json_response("已排队 / queued", ref("Volume")),
+                       "400": error_response("案卷不是失败状态"), "403": error_response("无权组卷"),
+                       "404": error_response("不存在或无权访问")})
+@login_required
+def rebuild_volume(volume_id: int):
+    volume = volumes.get(g.session, volume_id, user=g.user)
+    return _queued(volume.id, volumes.retry(g.session, g.actor, volume))
 
 
 @bp.post("/volumes/preview")
 @documented("/volumes/preview", "post", summary="预览卷内文件目录 / preview a volume's table of contents",
-            description="与 POST /volumes 相同的参数；不保存。页号按文件记录的页数估算。",
+            description="与 POST /volumes 相同的参数；不保存。已转换过的文件按其 PDF 计页，其余按文件记录的页数估算"
+                        "（pages_exact 为 false 时页号是估算值）。",
             requestBody={"required": True, "content": {"application/json": {"schema": ref("VolumeRequest")}}},
             responses={"200": json_response("预览", ref("VolumePreview")), "400": error_response("参数无效")})
 @login_required
 def preview_volume():
-    return volumes.preview(g.session, _services().standards, g.user, _spec(_body()))
+    return volumes.preview(g.session, _services().standards, g.user, _spec(_body()),
+                           renditions=volumes.renditions_of(_services()))
 
 
 @bp.get("/volumes")

@@ -15,7 +15,7 @@ from archive import jobs
 from archive.auth import policy
 from archive.auth.scope import OutOfScope, scoped_org
 from archive.binder import service as binder
-from archive.binder.build import pdf_path, total_steps
+from archive.binder.build import pdf_path
 from archive.binder.service import VolumeError
 from archive.documents import service as documents
 from archive.models import Document, Job, OrgUnit, VolumeItem
@@ -194,7 +194,8 @@ def _list_documents(state: Compose, source, order: list[int] | None = None, chec
     if ticked:
         try:
             state.preview = binder.preview(g.session, standards, g.user,
-                                           replace(spec, documents=ticked, title=state.fields.get("title", "")))
+                                           replace(spec, documents=ticked, title=state.fields.get("title", "")),
+                                           renditions=binder.renditions_of(services()))
         except VolumeError as e:
             state.preview_error = e.message
 
@@ -244,14 +245,27 @@ def volumes_create():
         checked = {i for i in (_int(v) for v in form.getlist("documents")) if i is not None}
         _list_documents(state, form, order=order, checked=checked)
         return _render_compose(state, 422)
-    job = jobs.create_job(g.session, kind="volume_build", user=g.user, org=volume.org,
-                          params={"volume_id": volume.id})
-    job.total = total_steps(len(volume.items))
-    volume.job_id = job.id
+    job_id = binder.queue_build(g.session, g.actor, volume)
     volume_id, message = volume.id, f"已提交组卷：{volume.title}（{len(volume.items)} 件），正在后台生成 PDF"
     g.session.commit()
-    jobs.build_volume(job.id)
+    jobs.build_volume(job_id)
     flash(message, "info")
+    return redirect(url_for("ui.volumes_detail", volume_id=volume_id))
+
+
+@bp.post("/volumes/<int:volume_id>/build")
+@login_required
+def volumes_rebuild(volume_id: int):
+    """重新生成: a failed volume, after its documents were fixed."""
+    volume = binder.get(g.session, volume_id, user=g.user)
+    try:
+        job_id = binder.retry(g.session, g.actor, volume)
+    except VolumeError as e:
+        flash(e.message, "error")
+        return redirect(url_for("ui.volumes_detail", volume_id=volume_id))
+    g.session.commit()
+    jobs.build_volume(job_id)
+    flash("已重新提交生成", "info")
     return redirect(url_for("ui.volumes_detail", volume_id=volume_id))
 
 
@@ -262,7 +276,8 @@ def volumes_preview():
     _require_composer()
     try:
         spec = replace(_filter_spec(request.form), documents=_ordered_ids(request.form))
-        preview = binder.preview(g.session, services().standards, g.user, spec)
+        preview = binder.preview(g.session, services().standards, g.user, spec,
+                                 renditions=binder.renditions_of(services()))
     except VolumeError as e:
         mark_failed()
         return render_template("volumes/_preview.html", preview=None, error=e.message)

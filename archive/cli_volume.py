@@ -123,3 +123,7 @@ def volume_show(volume_id: int, as_json: bool):
     for d in data["documents"]:
         pages = f"{d['page_start']}-{d['page_end']}" if d["page_start"] else "-"
         click.echo(f"  {d['position']:>3}  {d['archive_code'] or '-':<28} {pages:<10} {d['title']}")
+
+
+# DESIGN.md names the command `archive binder build`; the contract is `archive volume build`.
+main.add_command(volume_group, "binder")

@@ -125,5 +125,33 @@ def volume_show(volume_id: int, as_json: bool):
         click.echo(f"  {d['position']:>3}  {d['archive_code'] or '-':<28} {pages:<10} {d['title']}")
 
 
+@volume_group.command("check", help="深度检查已生成的案卷 PDF：字体嵌入、PDF 结构和 qpdf --check；不通过时退出码为 1。 / "
+                                    "Deep-check a built volume's PDF (fonts, structure, qpdf --check).")
+@click.argument("volume_id", type=int)
+@with_appcontext
+def volume_check(volume_id: int):
+    from archive.auth.scope import OutOfScope
+    from archive.binder.verify import check_file
+
+    s = _services()
+    with s.db.session() as session:
+        try:
+            volume = volumes.get(session, volume_id, user=None)
+        except OutOfScope:
+            _fail(f"案卷 {volume_id} 不存在 / no such volume", 2)
+        status = volume.status
+    path = pdf_path(s.settings.volumes_dir, volume_id)
+    if status != "done" or not path.exists():
+        _fail(f"案卷 {volume_id} 尚未生成 / not built (status: {status})", 2)
+    problems, warnings = check_file(path)
+    for w in warnings:
+        click.echo(f"警告 / warning: {w}")
+    if problems:
+        for p in problems:
+            click.echo(f"错误 / error: {p}", err=True)
+        sys.exit(1)
+    click.echo(f"案卷 {volume_id} 检查通过 / passed: {path}")
+
+
 # DESIGN.md names the command `archive binder build`; the contract is `archive volume build`.
 main.add_command(volume_group, "binder")

@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 
+import pikepdf
 import pytest
 from docx import Document as DocxDocument
 from openpyxl import Workbook
@@ -321,3 +322,19 @@ def test_a_failed_volume_is_built_again_once_its_document_is_back(services, clie
     assert again.json["errors"] == [] and again.json["archive_code"].endswith("AJ001")
     refused = client.post(f"/api/v1/volumes/{volume_id}/build", headers=bearer(clerk))
     assert refused.status_code == 400 and refused.json["error"]["code"] == "not_failed"
+
+
+def test_volume_check_runs_the_deep_checks_and_finds_damage(services, cli, bindable, tmp_path):
+    out = tmp_path / "v.pdf"
+    assert cli("volume", "build", "--org", LIYUAN, "--category", "0305", "--year", "2020", "-o", str(out)).exit_code == 0
+    result = cli("volume", "check", "1")
+    assert result.exit_code == 0 and "检查通过" in result.output, result.output
+    stored = pdf_path(services.settings.volumes_dir, 1)
+    with pikepdf.open(stored, allow_overwriting_input=True) as pdf:  # a content stream gone bad on disk
+        contents = pdf.pages[2].obj.Contents
+        stream = contents[0] if isinstance(contents, pikepdf.Array) else contents
+        stream.write(b"x\x9c not zlib data at all", filter=pikepdf.Name.FlateDecode)
+        pdf.save(stored)
+    damaged = cli("volume", "check", "1")
+    assert damaged.exit_code == 1 and "错误" in damaged.output, damaged.output
+    assert cli("volume", "check", "99").exit_code == 2

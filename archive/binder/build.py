@@ -27,6 +27,10 @@ from archive.models.base import utcnow
 
 # Progress steps besides one per document for renditions and one per document for assembly.
 EXTRA_STEPS = 2
+# Volumes up to this many pages also get the external `qpdf --check` in the build (it re-decodes every
+# scanned image: ~4 s at 500 pages, ~23 s at 2,000); larger ones get it from `archive volume check`.
+# qpdf's structural checks themselves run in-process on every volume (verify.check_structure).
+FULL_QPDF_CHECK_MAX_PAGES = 300
 
 
 @dataclass
@@ -78,10 +82,11 @@ class Outcome:
 
 
 def build(services, volume_id: int, *, progress: Callable[[int], None] | None = None,
-          check_qpdf: bool = True) -> Outcome:
+          check_qpdf: bool | None = None) -> Outcome:
     """Build the volume. A build that fails on its inputs (a document that cannot be rendered, a
     failed check) returns status "failed" with the reasons, also stored on the volume; unexpected
-    errors mark the volume failed and propagate."""
+    errors mark the volume failed and propagate. check_qpdf: run the external `qpdf --check` too
+    (None: when the volume has at most FULL_QPDF_CHECK_MAX_PAGES pages)."""
     settings, db = services.settings, services.db
     report = progress or (lambda step: None)
     try:
@@ -198,7 +203,8 @@ def _make_pdf(services, plan: _Plan, out: Path, report: Callable[[int], None], c
                               created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                               double_sided=plan.double_sided,
                               progress=lambda n: report(len(entries) + 1 + n))
-    verify.verify(out, layout, run_qpdf=check_qpdf)
+    full = layout.page_count <= FULL_QPDF_CHECK_MAX_PAGES if check_qpdf is None else check_qpdf
+    verify.verify(out, layout, run_qpdf=full)
     return layout, pages
 
 

@@ -727,8 +727,30 @@ def _validate(path: Path) -> None:
                 raise _Failed("生成的 PDF 仍被加密")
             if len(pdf.pages) < 1:
                 raise _Failed("生成的 PDF 没有页面")
+            _decode_images(pdf)
     except pikepdf.PdfError:
         raise _Failed("生成的 PDF 无法打开") from None
+
+
+IMAGE_FILTERS = (pikepdf.Name.DCTDecode, pikepdf.Name.JPXDecode)
+
+
+def _decode_images(pdf: pikepdf.Pdf) -> None:
+    """Decode every JPEG / JPEG 2000 image once, here: volumes copy these bytes unchanged, and the
+    volume check (verify.check_structure) then skips re-decoding them (0.17 s per 300-dpi scan page)."""
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and any(f in IMAGE_FILTERS for f in stream_filters(obj)):
+            try:
+                obj.read_bytes(pikepdf.StreamDecodeLevel.all)
+            except pikepdf.PdfError:
+                raise _Failed("PDF 中的图片数据已损坏") from None
+
+
+def stream_filters(stream: pikepdf.Object) -> list:
+    filters = stream.get("/Filter")
+    if filters is None:
+        return []
+    return list(filters) if isinstance(filters, pikepdf.Array) else [filters]
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

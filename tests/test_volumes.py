@@ -253,6 +253,31 @@ def test_a_document_that_cannot_be_rendered_fails_the_build_by_name(services, bi
         assert volume.page_count is None and all(item.page_start is None for item in volume.items)
     assert not pdf_path(services.settings.volumes_dir, volume_id).exists()
     assert not [p for p in services.settings.volumes_dir.iterdir() if p.name.startswith(".")]
+    with services.db.session() as session:  # its 案卷号 went back: the next volume gets AJ001
+        volume = session.get(Volume, volume_id)
+        assert volume.volume_no is None and volume.archive_code is None
+        other = volumes.create(session, services.standards, CLI, volumes.Spec(
+            org=volume.org, category="0305", year=2020, retention="D30", documents=[bindable["notice.txt"]]))
+        other_id = other.id
+    assert build(services, other_id).status == "done"
+    with services.db.session() as session:
+        assert session.get(Volume, other_id).archive_code.endswith("AJ001")
+
+
+def test_two_builds_of_one_volume_never_run_at_once(services, bindable):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with services.db.session() as session:
+        doc = session.get(Document, bindable["notice.txt"])
+        volume_id = volumes.create(session, services.standards, CLI, volumes.Spec(
+            org=doc.org, category="0305", year=2020, retention="D30", documents=[doc.id])).id
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda _: build(services, volume_id), range(2)))
+    statuses = sorted(o.status for o in outcomes)
+    assert statuses in (["building", "done"], ["done", "done"]), statuses  # the second found it taken or built
+    with services.db.session() as session:
+        volume = session.get(Volume, volume_id)
+        assert volume.status == "done" and volume.archive_code.endswith("AJ001")
 
 
 def test_pdf_of_an_unbuilt_volume_is_409(services, client, make_user, bindable):

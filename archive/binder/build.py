@@ -7,6 +7,7 @@ touched in short transactions at the start and the end, never while LibreOffice 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import hashlib
 import os
 import uuid
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from archive.binder import compose, frontmatter, verify
 from archive.binder.renditions import RenditionFailed, Renditions, Source, page_count
@@ -22,8 +24,10 @@ from archive.binder.service import VolumeError, class_name
 from archive.binder.document_pdf import filing_stamp
 from archive.binder.stamp import FilingStamp
 from archive.classify.filing import next_item
-from archive.models import Document, Volume
+from archive.models import Document, Volume, VolumeItem
 from archive.models.base import utcnow
+
+log = logging.getLogger(__name__)
 
 # Progress steps besides one per document for renditions and one per document for assembly.
 EXTRA_STEPS = 2
@@ -89,42 +93,64 @@ def build(services, volume_id: int, *, progress: Callable[[int], None] | None = 
     (None: when the volume has at most FULL_QPDF_CHECK_MAX_PAGES pages)."""
     settings, db = services.settings, services.db
     report = progress or (lambda step: None)
-    try:
+    if not _claim(db, volume_id):
         with db.session() as session:
             volume = session.get(Volume, volume_id)
             if volume is None:
                 raise VolumeError("not_found", f"案卷 {volume_id} 不存在")
-            if volume.status == "done":
-                return Outcome("done", [])
-            volume.status, volume.errors = "building", []
-            plan = _plan(session, services.standards, volume)
+            return Outcome(volume.status, list(volume.errors or []))  # built, or another build has it
+    try:
+        with db.session() as session:
+            plan = _plan(session, services.standards, _load(session, volume_id))
     except _Refused as exc:
         return _fail(db, volume_id, exc.problems)
+    except BaseException as exc:
+        _fail(db, volume_id, [f"组卷时发生内部错误：{type(exc).__name__}"])
+        raise
     settings.volumes_dir.mkdir(parents=True, exist_ok=True)
     temp = settings.volumes_dir / f".{volume_id}.{uuid.uuid4().hex}.tmp.pdf"
+    final = pdf_path(settings.volumes_dir, volume_id)
     try:
         layout, pages = _make_pdf(services, plan, temp, report, check_qpdf)
         digest, size = _sha256(temp), temp.stat().st_size
-        os.replace(temp, pdf_path(settings.volumes_dir, volume_id))
+        rendition_hashes = {e.item_id: _sha256(e.rendition) for e in plan.entries}
+        os.replace(temp, final)
+        with db.session() as session:
+            volume = _load(session, volume_id)
+            for item, span in zip(volume.items, layout.documents):
+                item.rendition_sha256 = rendition_hashes[item.id]
+                item.page_start, item.page_end = span.start, span.end
+            volume.status, volume.built_at, volume.errors = "done", utcnow(), []
+            volume.page_count, volume.total_pages = pages, layout.page_count
+            volume.pdf_sha256, volume.pdf_size = digest, size
     except (RenditionFailed, verify.VerificationFailed, VolumeError) as exc:
+        final.unlink(missing_ok=True)
         return _fail(db, volume_id, _messages(exc))
     except BaseException as exc:
+        final.unlink(missing_ok=True)  # never a file without its "done" row
         _fail(db, volume_id, [f"组卷时发生内部错误：{type(exc).__name__}"])
         raise
     finally:
         temp.unlink(missing_ok=True)
-    with db.session() as session:
-        volume = session.get(Volume, volume_id)
-        by_id = {entry.item_id: entry for entry in plan.entries}
-        for item, span in zip(volume.items, layout.documents):
-            entry = by_id[item.id]
-            item.rendition_sha256 = _sha256(entry.rendition)
-            item.page_start, item.page_end = span.start, span.end
-        volume.status, volume.built_at, volume.errors = "done", utcnow(), []
-        volume.page_count, volume.total_pages = pages, layout.page_count
-        volume.pdf_sha256, volume.pdf_size = digest, size
     report(total_steps(len(plan.entries)))
     return Outcome("done", [])
+
+
+def _claim(db, volume_id: int) -> bool:
+    """Take the volume for this build: queued (or failed) → building, in one conditional UPDATE, so
+    two builds of one volume never run at once."""
+    with db.session() as session:
+        claimed = session.execute(update(Volume).where(Volume.id == volume_id, Volume.status.in_(("queued", "failed")))
+                                  .values(status="building", errors=[]))
+        return claimed.rowcount == 1
+
+
+def _load(session: Session, volume_id: int) -> Volume:
+    # Everything the plan reads in three queries, before anything is written (SQLite's write lock
+    # is taken by the first write: keep it short).
+    return session.scalars(select(Volume).where(Volume.id == volume_id).options(
+        joinedload(Volume.org),
+        selectinload(Volume.items).joinedload(VolumeItem.document).joinedload(Document.org))).one()
 
 
 def _plan(session: Session, standards, volume: Volume) -> _Plan:
@@ -134,8 +160,9 @@ def _plan(session: Session, standards, volume: Volume) -> _Plan:
     scheme = standards.schemes.get(volume.scheme_id) or standards.scheme_for(path=org.path, code=org.code)
     fonds = standards.fonds_for(path=org.path, code=org.code)
     if volume.volume_no is None:
-        volume.volume_no = next_item(session, fonds=fonds, door=scheme.door_code, year=volume.year,
-                                     retention=volume.retention, class_code=f"AJ:{volume.category_code}")
+        key = _sequence_key(volume, standards)
+        volume.volume_no = next_item(session, fonds=key["fonds"], door=key["door"], year=volume.year,
+                                     retention=volume.retention, class_code=key["class_code"])
         volume.archive_code = scheme.format_code(fonds=fonds, year=volume.year, retention=volume.retention,
                                                  class_code=volume.category_code, item=volume.volume_no, volume=True)
     name = class_name(standards, scheme.id, volume.category_code)
@@ -152,6 +179,9 @@ def _plan(session: Session, standards, volume: Volume) -> _Plan:
         if doc.deleted_at is not None:
             problems.append(f"文件《{doc.title[:40]}》已移入回收站，不能装订")
             continue
+        if not doc.org.lineage.startswith(org.lineage):  # moved away since the volume was composed
+            problems.append(f"文件《{doc.title[:40]}》已移至{doc.org.name}，不属于{org.name}及其下级单位")
+            continue
         # Bind what is current now, and record it: the item keeps the metadata the volume printed.
         item.sha256, item.archive_code, item.title = doc.sha256, doc.archive_code, doc.title
         item.doc_number, item.author, item.doc_date = doc.doc_number, doc.author, doc.doc_date
@@ -164,6 +194,18 @@ def _plan(session: Session, standards, volume: Volume) -> _Plan:
     if problems:
         raise _Refused(problems)
     return plan
+
+
+def _sequence_key(volume: Volume, standards=None) -> dict:
+    """Where a volume's 案卷号 is counted: the documents' sequence table, class code prefixed "AJ:"."""
+    if standards is None:
+        from archive.standards import load
+
+        standards = load()
+    org = volume.org
+    scheme = standards.schemes.get(volume.scheme_id) or standards.scheme_for(path=org.path, code=org.code)
+    return {"fonds": standards.fonds_for(path=org.path, code=org.code), "door": scheme.door_code,
+            "class_code": f"AJ:{volume.category_code}"}
 
 
 class _Refused(VolumeError):
@@ -237,11 +279,26 @@ def _messages(exc: Exception) -> list[str]:
 
 
 def _fail(db, volume_id: int, errors: list[str]) -> Outcome:
+    """Mark the volume failed. Its 案卷号 goes back when no later one was issued (no gap for an
+    abandoned volume); otherwise the volume keeps it for its next attempt."""
     with db.session() as session:
         volume = session.get(Volume, volume_id)
         if volume is not None:
             volume.status, volume.errors = "failed", errors
+            if volume.volume_no is not None and _give_back_number(session, volume):
+                volume.volume_no, volume.archive_code = None, None
     return Outcome("failed", errors)
+
+
+def _give_back_number(session: Session, volume: Volume) -> bool:
+    from archive.models import ArchiveSequence
+
+    key = _sequence_key(volume)
+    returned = session.execute(update(ArchiveSequence).where(
+        ArchiveSequence.fonds == key["fonds"], ArchiveSequence.door == key["door"], ArchiveSequence.year == volume.year,
+        ArchiveSequence.retention == volume.retention, ArchiveSequence.class_code == key["class_code"],
+        ArchiveSequence.last_item == volume.volume_no).values(last_item=ArchiveSequence.last_item - 1))
+    return returned.rowcount == 1
 
 
 def _sha256(path: Path) -> str:
@@ -284,11 +341,14 @@ def run_volume_job(services, job_id: str) -> None:
     except BaseException as exc:
         with db.session() as session:
             job = session.get(Job, job_id)
-            job.status, job.finished_at, job.error = "failed", utcnow(), f"{type(exc).__name__}: {exc}"
+            job.status, job.finished_at, job.error = "failed", utcnow(), f"组卷时发生内部错误：{type(exc).__name__}"
+        log.exception("volume %s: build failed", volume_id)
         raise
     with db.session() as session:
         job = session.get(Job, job_id)
-        job.done = job.total if outcome.status == "done" else job.done
-        job.status, job.finished_at = ("done" if outcome.status == "done" else "failed"), utcnow()
-        job.error = "；".join(outcome.errors) or None
+        job.finished_at = utcnow()
         job.results = [{"volume_id": volume_id, "status": outcome.status, "errors": outcome.errors}]
+        if outcome.status == "failed":
+            job.status, job.error = "failed", "；".join(outcome.errors) or None
+        else:  # built now, or by another job of the same volume (which this one left alone)
+            job.status, job.done = "done", job.total

@@ -49,7 +49,7 @@ class Spec:
 
 def parse_year(value) -> int:
     text = str(value if value is not None else "").strip()
-    if not (text.isdigit() and len(text) == 4 and 1000 <= int(text) <= 9999):
+    if not (text.isascii() and text.isdigit() and len(text) == 4 and 1000 <= int(text) <= 9999):
         raise VolumeError("invalid_year", f"年度“{text[:20]}”无效，应为四位数字，如 2020")
     return int(text)
 
@@ -77,10 +77,12 @@ def parse_document_ids(value) -> list[int] | None:
     if value is None or value == "":
         return None
     items = value if isinstance(value, list) else str(value).replace("，", ",").split(",")
+    if len(items) > MAX_DOCUMENTS:
+        raise VolumeError("too_many_documents", f"一卷最多 {MAX_DOCUMENTS} 份文件，请分卷")
     ids = []
     for item in items:
         text = str(item).strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise VolumeError("invalid_documents", f"文件编号“{text[:20]}”无效，应为数字")
         ids.append(int(text))
     if len(ids) != len(set(ids)):
@@ -167,8 +169,8 @@ def create(session: Session, standards: Standards, actor: Actor, spec: Spec) -> 
     if len(docs) > MAX_DOCUMENTS:
         raise VolumeError("too_many_documents", f"一卷最多 {MAX_DOCUMENTS} 份文件，请按类目或期限分卷")
     scheme = scheme_of(standards, spec.org)
-    title = " ".join(spec.title.split())[:500] or propose_title(
-        spec.org, spec.year, class_name(standards, scheme.id, spec.category), docs)
+    title = (" ".join(spec.title.split()) or propose_title(
+        spec.org, spec.year, class_name(standards, scheme.id, spec.category), docs))[:500]
     volume = Volume(org=spec.org, scheme_id=scheme.id, category_code=spec.category, year=spec.year,
                     retention=spec.retention, title=title, filing_no=spec.filing_no.strip()[:100],
                     made_by=(spec.made_by.strip() or (user.display_name or user.username if user else ""))[:100],
@@ -194,7 +196,9 @@ def preview(session: Session, standards: Standards, user: User | None, spec: Spe
 
     if spec.documents is None:
         docs = candidates(session, standards, user=user, org=spec.org, category=spec.category, year=spec.year,
-                          retention=spec.retention)[:MAX_DOCUMENTS]
+                          retention=spec.retention)
+        if len(docs) > MAX_DOCUMENTS:
+            raise VolumeError("too_many_documents", f"符合条件的文件超过 {MAX_DOCUMENTS} 份，请分卷")
     else:
         _check_class(standards, spec.org, spec.category)
         docs = chosen_documents(session, user, spec.documents)
@@ -220,25 +224,34 @@ def preview(session: Session, standards: Standards, user: User | None, spec: Spe
     }
 
 
-def queue_build(session: Session, actor: Actor, volume: Volume) -> str:
-    """Record the build job of a volume; returns its id. The caller commits, then enqueues
-    (jobs.build_volume), so the worker finds the rows."""
-    from archive.jobs import create_job
+def start_build(session: Session, actor: Actor, volume: Volume) -> str:
+    """Record the volume's build job, commit, and queue it (the worker must find the rows); returns
+    the job id. Every interface starts builds through here."""
+    from archive import jobs
     from archive.binder.build import total_steps
 
-    job = create_job(session, kind="volume_build", user=actor.user, org=volume.org, params={"volume_id": volume.id})
+    job = jobs.create_job(session, kind="volume_build", user=actor.user, org=volume.org,
+                          params={"volume_id": volume.id})
     job.total = total_steps(len(volume.items))
     volume.job_id, volume.status = job.id, "queued"
-    return job.id
+    job_id = job.id
+    session.commit()
+    jobs.build_volume(job_id)
+    return job_id
 
 
 def retry(session: Session, actor: Actor, volume: Volume) -> str:
-    """Build a failed volume again (after its documents were fixed); it keeps its 案卷号 if it had one."""
+    """Build a failed volume again (after its documents were fixed), or one left "queued" or
+    "building" by a job that is no longer running (a worker that died)."""
+    from archive.models import Job
+
     policy.require(policy.can_edit(actor, volume.org), "当前角色不能组卷")
-    if volume.status != "failed":
+    job = session.get(Job, volume.job_id) if volume.job_id else None
+    stuck = volume.status in ("queued", "building") and (job is None or job.status in ("done", "failed"))
+    if volume.status != "failed" and not stuck:
         raise VolumeError("not_failed", f"只有生成失败的案卷可以重新生成（当前状态：{volume.status}）")
     volume.errors = []
-    return queue_build(session, actor, volume)
+    return start_build(session, actor, volume)
 
 
 def renditions_of(services):

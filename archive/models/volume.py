@@ -34,7 +34,8 @@ class Volume(Base):
     spine: Mapped[bool] = mapped_column(default=False)
     filing_stamp: Mapped[bool] = mapped_column(default=True)         # 归档章 on filed documents
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    # 案卷号 and the volume's 档号: issued by the first successful build, then frozen.
+    # 案卷号 and the volume's 档号: issued when a build starts, frozen once it succeeds; a failed
+    # build gives the number back unless a later one was issued (then the volume keeps it).
     volume_no: Mapped[int | None]
     archive_code: Mapped[str | None] = mapped_column(String(100), unique=True)
     page_count: Mapped[int | None]    # pages of the bound documents (页数 on the cover)

@@ -111,12 +111,11 @@ def _body_of(volume) -> dict:
 @login_required
 def create_volume():
     volume = volumes.create(g.session, _services().standards, g.actor, _spec(_body()))
-    return _queued(volume.id, volumes.queue_build(g.session, g.actor, volume))
+    volumes.start_build(g.session, g.actor, volume)
+    return _queued(volume.id)
 
 
-def _queued(volume_id: int, job_id: str):
-    g.session.commit()
-    jobs.build_volume(job_id)
+def _queued(volume_id: int):
     g.session.expire_all()
     response = jsonify(_body_of(volumes.get(g.session, volume_id, user=g.user)))
     response.status_code = 202
@@ -134,7 +133,8 @@ def _queued(volume_id: int, job_id: str):
 @login_required
 def rebuild_volume(volume_id: int):
     volume = volumes.get(g.session, volume_id, user=g.user)
-    return _queued(volume.id, volumes.retry(g.session, g.actor, volume))
+    volumes.retry(g.session, g.actor, volume)
+    return _queued(volume.id)
 
 
 @bp.post("/volumes/preview")

@@ -33,6 +33,7 @@ def send_original(store, doc):
 def send_rendition(services, doc):
     """The document's PDF rendition (with its 归档章 when filed), inline. Returns None when the
     document cannot be rendered: the caller answers with its own error (page or JSON)."""
+    import logging
     from pathlib import PurePath
 
     from flask import send_file
@@ -43,6 +44,9 @@ def send_rendition(services, doc):
     try:
         path = rendition_for(services, doc)
     except RenditionFailed:
+        return None
+    except Exception:  # a stamp that cannot be drawn on this PDF: the page says so, the log has why
+        logging.getLogger(__name__).exception("rendition of document %s", doc.id)
         return None
     name = f"{doc.archive_code or PurePath(doc.original_name).stem}.pdf"
     response = send_file(path, mimetype="application/pdf", conditional=False, max_age=0)

@@ -182,7 +182,10 @@ def _list_documents(state: Compose, source, order: list[int] | None = None, chec
         return
     state.spec_retention = spec.retention
     docs = binder.candidates(g.session, standards, user=g.user, org=spec.org, category=spec.category,
-                             year=spec.year, retention=spec.retention)[:binder.MAX_DOCUMENTS]
+                             year=spec.year, retention=spec.retention)
+    if len(docs) > binder.MAX_DOCUMENTS:  # never bind the first 2,000 silently
+        state.error = f"符合条件的文件超过 {binder.MAX_DOCUMENTS} 份，请按下级单位或类目分卷"
+        return
     if order:
         rank = {doc_id: n for n, doc_id in enumerate(order)}
         docs.sort(key=lambda d: rank.get(d.id, len(rank)))
@@ -245,10 +248,8 @@ def volumes_create():
         checked = {i for i in (_int(v) for v in form.getlist("documents")) if i is not None}
         _list_documents(state, form, order=order, checked=checked)
         return _render_compose(state, 422)
-    job_id = binder.queue_build(g.session, g.actor, volume)
     volume_id, message = volume.id, f"已提交组卷：{volume.title}（{len(volume.items)} 件），正在后台生成 PDF"
-    g.session.commit()
-    jobs.build_volume(job_id)
+    binder.start_build(g.session, g.actor, volume)
     flash(message, "info")
     return redirect(url_for("ui.volumes_detail", volume_id=volume_id))
 
@@ -259,12 +260,10 @@ def volumes_rebuild(volume_id: int):
     """重新生成: a failed volume, after its documents were fixed."""
     volume = binder.get(g.session, volume_id, user=g.user)
     try:
-        job_id = binder.retry(g.session, g.actor, volume)
+        binder.retry(g.session, g.actor, volume)
     except VolumeError as e:
         flash(e.message, "error")
         return redirect(url_for("ui.volumes_detail", volume_id=volume_id))
-    g.session.commit()
-    jobs.build_volume(job_id)
     flash("已重新提交生成", "info")
     return redirect(url_for("ui.volumes_detail", volume_id=volume_id))
 

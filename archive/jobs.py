@@ -113,5 +113,16 @@ def train_classifier() -> None:
         model.train(session, s.standards, s.settings.data_dir)
 
 
+@huey.periodic_task(crontab(hour="16", minute="20"))
+def mark_overdue_rectification() -> int:
+    """Mark rectification items that went past their deadline (daily; Huey's crontab is in UTC, so
+    00:20 Beijing time): each gets overdue_since and one event on its timeline, once. See
+    archive/rectify/deadlines.py."""
+    from archive.rectify import deadlines
+
+    with _services().db.session() as session:
+        return deadlines.mark_overdue(session)
+
+
 def enqueue_ingest(job_id: str) -> None:
     ingest_batch(job_id)

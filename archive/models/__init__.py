@@ -7,5 +7,7 @@ from archive.models.job import Job
 from archive.models.audit import ACTIONS, AuditEvent
 from archive.models.sequence import ArchiveSequence
 from archive.models.volume import Volume, VolumeItem
+from archive.models.rectify import FeedbackBatch, ItemEvent, ItemEvidence, RectificationItem
 
-__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job", "AuditEvent", "ACTIONS", "ArchiveSequence", "Volume", "VolumeItem"]
+__all__ = ["Base", "OrgUnit", "User", "ApiToken", "ROLES", "Document", "Job", "AuditEvent", "ACTIONS", "ArchiveSequence", "Volume", "VolumeItem",
+           "FeedbackBatch", "RectificationItem", "ItemEvidence", "ItemEvent"]

@@ -29,6 +29,13 @@ ACTIONS = {
     "catalogue_export": "导出归档文件目录",
     "volume_create": "组卷",
     "volume_download": "下载案卷",
+    "rectify_batch": "登记整改反馈",
+    "rectify_import": "导入问题清单",
+    "rectify_action": "整改状态变更",
+    "rectify_edit": "修改整改问题",
+    "rectify_evidence_add": "添加佐证材料",
+    "rectify_evidence_remove": "移除佐证材料",
+    "rectify_export": "导出整改台账",
 }
 
 

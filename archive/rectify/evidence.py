@@ -1,0 +1,167 @@
+"""佐证材料: documents in the archive linked to a rectification item, or uploaded from the item.
+
+Uploading from an item is one step: the file is ingested, classified by a person's decision under the
+scheme's 督查考核与问题整改 class (its 问题整改 sub-class where the scheme has one) and filed there,
+and linked. The ingest commits on its own (the pipeline's unit of work); if classifying or linking
+then fails, the new document is removed again, so nothing is left half done.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from archive.auth.actor import Actor
+from archive.auth.scope import OutOfScope, in_scope
+from archive.models import Document, ItemEvidence, OrgUnit, RectificationItem
+from archive.models.base import utcnow
+from archive.rectify.service import RectifyError, _audit, _event, _require_writer, item_orgs, label
+from archive.standards import Scheme, Standards
+
+log = logging.getLogger(__name__)
+
+EVIDENCE_CLASS = "督查考核与问题整改"
+EVIDENCE_LEAF = "问题整改"
+
+
+def _open_for_evidence(actor: Actor, item: RectificationItem) -> None:
+    _require_writer(actor, item)
+    if item.state == "closed":
+        raise RectifyError("item_closed", "已销号的问题不能增删佐证材料；如需补充，请先重新整改")
+
+
+def link(session: Session, actor: Actor, item: RectificationItem, document_id: int) -> ItemEvidence:
+    """Link a document the actor sees (not in the trash) as evidence; audited, and on the timeline."""
+    from archive.documents import service as documents
+
+    _open_for_evidence(actor, item)
+    try:
+        doc = documents.get(session, document_id, user=actor.user)
+    except OutOfScope:
+        raise RectifyError("document_not_found", f"文件 {document_id} 不存在、在回收站中或无权访问") from None
+    if any(e.document_id == doc.id for e in item.evidence):
+        raise RectifyError("already_linked", f"《{doc.title[:40]}》已是该问题的佐证材料")
+    return _link(session, actor, item, doc)
+
+
+def _link(session: Session, actor: Actor, item: RectificationItem, doc: Document, how: str = "") -> ItemEvidence:
+    evidence = ItemEvidence(document=doc, added_by_id=actor.user.id if actor.user else None, added_at=utcnow())
+    item.evidence.append(evidence)
+    item.updated_at = utcnow()
+    _event(item, actor, "evidence_add", comment=f"《{doc.title[:200]}》{how}",
+           data={"document_id": doc.id, "archive_code": doc.archive_code, "title": doc.title[:200]})
+    _audit(session, actor, "rectify_evidence_add", item, f"{label(item)}：《{doc.title[:150]}》{how}")
+    session.flush()
+    return evidence
+
+
+def unlink(session: Session, actor: Actor, item: RectificationItem, document_id: int) -> None:
+    _open_for_evidence(actor, item)
+    link_ = next((e for e in item.evidence if e.document_id == document_id), None)
+    if link_ is None:
+        raise OutOfScope()
+    doc = link_.document
+    item.evidence.remove(link_)
+    item.updated_at = utcnow()
+    _event(item, actor, "evidence_remove", comment=f"《{doc.title[:200]}》",
+           data={"document_id": doc.id, "archive_code": doc.archive_code, "title": doc.title[:200]})
+    _audit(session, actor, "rectify_evidence_remove", item, f"{label(item)}：《{doc.title[:150]}》")
+    session.flush()
+
+
+def evidence_class(scheme: Scheme) -> str:
+    """The class evidence is filed under: 督查考核与问题整改, or its 问题整改 sub-class (a leaf)."""
+    top = next((c for c in scheme.classes.values() if c.name == EVIDENCE_CLASS), None)
+    if top is None:
+        raise RectifyError("no_evidence_class", f"分类方案“{scheme.name}”没有“{EVIDENCE_CLASS}”类目，"
+                                                f"请先在标准中添加，或上传后手工分类再关联")
+    code = top.code
+    while children := scheme.children(code):
+        code = next((c.code for c in children if c.name == EVIDENCE_LEAF),
+                    next((c.code for c in children if "整改" in c.name), children[-1].code))
+    return code
+
+
+def upload_org(actor: Actor, item: RectificationItem, org: OrgUnit | None) -> OrgUnit:
+    """Where an uploaded evidence file is archived: `org` if given (in scope), else the first
+    responsible unit (then the 牵头单位) the actor may write to, else the actor's own unit."""
+    if org is not None:
+        if actor.user is not None and not in_scope(actor.user, org):
+            raise OutOfScope()
+        return org
+    for unit in item_orgs(item):
+        if actor.user is None or in_scope(actor.user, unit):
+            return unit
+    return actor.user.org
+
+
+@dataclass
+class Uploaded:
+    status: str                 # stored | duplicate
+    evidence: ItemEvidence
+    document: Document
+
+
+def upload(session: Session, services, actor: Actor, item: RectificationItem, source: str | BinaryIO, name: str,
+           *, org: OrgUnit | None = None) -> Uploaded:
+    """Ingest a file, classify it under the evidence class as a person's decision, file and link it.
+
+    A byte-identical document already in the archive (in scope, not in the trash) is linked as it
+    stands, its classification untouched (status "duplicate"). Rejected files raise RectifyError
+    with the ingest's code and reason (`http_status` attribute). Commits: the ingest has committed
+    its own unit of work, so this one must be settled here too (or undone)."""
+    from archive.classify import service as classify
+    from archive.ingest.pipeline import Incoming
+
+    _open_for_evidence(actor, item)
+    target = upload_org(actor, item, org)
+    standards: Standards = services.standards
+    scheme = standards.scheme_for(path=target.path, code=target.code)
+    category = evidence_class(scheme)
+    # Nothing written yet: end the read transaction so the ingest's own (and, on SQLite, its write
+    # lock) is not held up, and so its committed row is seen afterwards.
+    session.commit()
+    # No automatic classification: the person's decision below files it once, under one 档号.
+    pipeline = dataclasses.replace(services.pipeline, standards=None)
+    result = pipeline.ingest(Incoming(source=source, name=name, org=target), actor)
+    if result.status == "rejected":
+        error = RectifyError(result.error.code, result.error.message)
+        error.http_status = result.error.http_status
+        raise error
+    doc = session.get(Document, result.document.id)
+    if result.status == "duplicate":
+        if actor.user is not None and not in_scope(actor.user, doc.org):
+            raise RectifyError("duplicate_out_of_scope", "该文件已由其他单位归档")
+        if doc.deleted_at is not None:
+            raise RectifyError("duplicate_in_trash", "相同的文件在回收站中，请联系系统管理员恢复")
+        if any(e.document_id == doc.id for e in item.evidence):
+            raise RectifyError("already_linked", f"《{doc.title[:40]}》已是该问题的佐证材料")
+        evidence = _link(session, actor, item, doc, "（与已有文件相同，直接关联）")
+        session.commit()
+        return Uploaded("duplicate", evidence, doc)
+    try:
+        classify.decide(session, standards, actor, doc.id, is_poverty=True, category_code=category)
+        evidence = _link(session, actor, item, doc, "（上传）")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        _remove_new_document(services, result.document.id, result.document.sha256)
+        raise
+    return Uploaded("stored", evidence, doc)
+
+
+def _remove_new_document(services, document_id: int, sha256: str) -> None:
+    """Undo an ingest whose classifying or linking failed: its row and its file (the upload stays in
+    the audit log, as every attempt does)."""
+    try:
+        with services.store.lock():
+            with services.db.session() as session:
+                doc = session.get(Document, document_id)
+                if doc is not None:
+                    session.delete(doc)
+            services.store.remove(sha256)
+    except Exception:
+        log.exception("could not remove document %s after a failed evidence upload", document_id)

@@ -49,8 +49,18 @@ class _Entry:
     archive_code: str | None
     source: Source
     stamp: FilingStamp | None
+    group: str = ""              # the heading above it in the table of contents (evidence binders)
     rendition: Path | None = None
     pages: int = 0
+
+
+@dataclass(frozen=True)
+class _Note:
+    """A table-of-contents row that binds nothing (models.volume.VolumeTocNote), as plain values."""
+    after_position: int
+    group: str
+    document_id: int | None
+    remarks: str
 
 
 @dataclass
@@ -68,7 +78,9 @@ class _Plan:
     remarks: str
     double_sided: bool
     spine: bool
+    kind: str = "volume"
     entries: list[_Entry] = field(default_factory=list)
+    notes: list[_Note] = field(default_factory=list)
 
 
 def total_steps(item_count: int) -> int:
@@ -149,7 +161,7 @@ def _load(session: Session, volume_id: int) -> Volume:
     # Everything the plan reads in three queries, before anything is written (SQLite's write lock
     # is taken by the first write: keep it short).
     return session.scalars(select(Volume).where(Volume.id == volume_id).options(
-        joinedload(Volume.org),
+        joinedload(Volume.org), selectinload(Volume.toc_notes),
         selectinload(Volume.items).joinedload(VolumeItem.document).joinedload(Document.org))).one()
 
 
@@ -172,7 +184,9 @@ def _plan(session: Session, standards, volume: Volume) -> _Plan:
                  retention_name=retention_names.get(volume.retention, volume.retention),
                  archive_code=volume.archive_code, filing_no=volume.filing_no, made_by=volume.made_by,
                  checked_by=volume.checked_by, remarks=volume.remarks, double_sided=volume.double_sided,
-                 spine=volume.spine)
+                 spine=volume.spine, kind=volume.kind or "volume",
+                 notes=[_Note(after_position=n.after_position, group=n.group_label or "", document_id=n.document_id,
+                              remarks=n.remarks or "") for n in volume.toc_notes])
     problems = []
     for item in volume.items:
         doc: Document = item.document
@@ -190,7 +204,7 @@ def _plan(session: Session, standards, volume: Volume) -> _Plan:
                                    author=doc.author or "", date=doc.doc_date.strftime("%Y%m%d") if doc.doc_date else "",
                                    archive_code=doc.archive_code,
                                    source=Source(sha256=doc.sha256, file_kind=doc.file_kind, name=doc.original_name),
-                                   stamp=stamp))
+                                   stamp=stamp, group=item.group_label or ""))
     if problems:
         raise _Refused(problems)
     return plan
@@ -233,11 +247,9 @@ def _make_pdf(services, plan: _Plan, out: Path, report: Callable[[int], None], c
         start_date=dates[0] if dates else "", end_date=dates[-1] if dates else "",
         retention_name=plan.retention_name, item_count=len(entries), page_count=pages, filing_no=plan.filing_no,
         archive_code=plan.archive_code,
-        rows=tuple(frontmatter.TocRow(seq=n, doc_number=e.doc_number, author=e.author, title=e.title, date=e.date,
-                                      pages=label, remarks="")
-                   for n, (e, label) in enumerate(zip(entries, labels), start=1)),
+        rows=_toc_rows(entries, labels, plan.notes),
         notes=_notes(plan, entries, pages), made_by=plan.made_by, checked_by=plan.checked_by,
-        made_on=_today_text(), spine=plan.spine)
+        made_on=_today_text(), spine=plan.spine, subtitle="整改佐证材料汇编" if plan.kind == "evidence" else "")
     front = frontmatter.render(sheet)
     report(len(entries) + 1)
     parts = [compose.Part(title=e.title, rendition=e.rendition, pages=e.pages, filing_stamp=e.stamp) for e in entries]
@@ -248,6 +260,33 @@ def _make_pdf(services, plan: _Plan, out: Path, report: Callable[[int], None], c
     full = layout.page_count <= FULL_QPDF_CHECK_MAX_PAGES if check_qpdf is None else check_qpdf
     verify.verify(out, layout, run_qpdf=full)
     return layout, pages
+
+
+def _toc_rows(entries: list[_Entry], labels: list[str], notes: list[_Note]) -> tuple[frontmatter.TocRow, ...]:
+    """The table of contents: one row per bound document (顺序号 = binding order), with the rows that
+    bind nothing placed after the document they follow. A reference prints the document's metadata
+    as bound, without 顺序号 or 页号; a heading alone prints its group only."""
+    by_document = {e.document_id: e for e in entries}
+    after: dict[int, list[_Note]] = {}
+    for note in notes:
+        after.setdefault(note.after_position, []).append(note)
+
+    def note_rows(position: int):
+        for note in after.get(position, []):
+            bound = by_document.get(note.document_id) if note.document_id is not None else None
+            if bound is None:
+                yield frontmatter.TocRow(seq="", doc_number="", author="", title="", date="", pages="",
+                                         remarks=note.remarks, group=note.group, heading_only=True)
+            else:
+                yield frontmatter.TocRow(seq="", doc_number=bound.doc_number, author=bound.author, title=bound.title,
+                                         date=bound.date, pages="", remarks=note.remarks, group=note.group)
+
+    rows = list(note_rows(0))
+    for n, (e, label) in enumerate(zip(entries, labels), start=1):
+        rows.append(frontmatter.TocRow(seq=n, doc_number=e.doc_number, author=e.author, title=e.title, date=e.date,
+                                       pages=label, remarks="", group=e.group))
+        rows.extend(note_rows(n))
+    return tuple(rows)
 
 
 def _notes(plan: _Plan, entries: list[_Entry], pages: int) -> str:

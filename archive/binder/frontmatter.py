@@ -32,13 +32,18 @@ SPINE_HEIGHT_MM = 280
 
 @dataclass(frozen=True)
 class TocRow:
-    seq: int          # 顺序号
+    seq: int | str    # 顺序号 ("" for a row that binds nothing: a reference)
     doc_number: str   # 文号
     author: str       # 责任者
     title: str        # 题名
     date: str         # 日期 YYYYMMDD or ""
-    pages: str        # 页号 as printed: "5", the last row "12-15" (caller computes)
+    pages: str        # 页号 as printed: "5", the last row "12-15" (caller computes); "" binds nothing
     remarks: str = ""  # 备注
+    # A heading printed as its own row (bold, shaded, across the table) before this row whenever it
+    # differs from the previous row's: an evidence binder's "3. 问题描述（整改中）". Its 页号 cell
+    # stays empty, so the volume check reads the column as before.
+    group: str = ""
+    heading_only: bool = False  # print the group heading alone (an item without evidence), no row
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class VolumeSheet:
     made_on: str            # 立卷时间, e.g. "2026年11月22日"
     spine: bool = False     # add a 卷脊 label sheet
     spine_width_mm: int = 30  # 20 / 30 / 40 / 50
+    subtitle: str = ""      # printed on the cover above 案卷题名, e.g. "整改佐证材料汇编"; "" for none
 
 
 @dataclass(frozen=True)

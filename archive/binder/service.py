@@ -262,7 +262,7 @@ def renditions_of(services):
 
 
 def get(session: Session, volume_id: int, *, user: User | None) -> Volume:
-    volume = session.get(Volume, volume_id, options=[selectinload(Volume.items)])
+    volume = session.get(Volume, volume_id, options=[selectinload(Volume.items), selectinload(Volume.toc_notes)])
     if volume is None:
         raise OutOfScope()
     if user is not None:
@@ -291,6 +291,8 @@ def record_download(session: Session, actor: Actor, volume: Volume) -> None:
 def volume_dict(volume: Volume, standards: Standards, job: dict | None = None) -> dict:
     return {
         "id": volume.id,
+        "kind": volume.kind or "volume",       # "volume", or "evidence" (整改佐证材料汇编)
+        "batch_id": volume.batch_id,           # the feedback batch of an evidence binder
         "org": volume.org.path,
         "org_id": volume.org_id,
         "category": {"code": volume.category_code,
@@ -320,5 +322,9 @@ def volume_dict(volume: Volume, standards: Standards, job: dict | None = None) -
                        "archive_code": item.archive_code, "doc_number": item.doc_number, "author": item.author,
                        "doc_date": item.doc_date.isoformat() if item.doc_date else None, "sha256": item.sha256,
                        "rendition_sha256": item.rendition_sha256, "page_start": item.page_start,
-                       "page_end": item.page_end} for item in volume.items],
+                       "page_end": item.page_end, "group": item.group_label} for item in volume.items],
+        # rows of the table of contents that bind nothing (evidence binders): a heading alone, or a
+        # reference to a document bound under another heading; after the document at that position
+        "toc_notes": [{"after_position": note.after_position, "group": note.group_label,
+                       "document_id": note.document_id, "remarks": note.remarks} for note in volume.toc_notes],
     }

@@ -11,6 +11,10 @@ from archive.models.org import OrgUnit
 from archive.models.user import User
 
 VOLUME_STATUSES = ("queued", "building", "done", "failed")
+# "volume": an ordinary 案卷 (one class, year and retention); "evidence": a 整改佐证材料汇编 — the
+# evidence of a feedback batch's (or a unit's) rectification items, grouped by item in the table of
+# contents (archive/rectify/binder.py).
+VOLUME_KINDS = ("volume", "evidence")
 
 
 class Volume(Base):
@@ -20,6 +24,9 @@ class Volume(Base):
     __tablename__ = "volumes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="volume", server_default="volume")
+    # the feedback batch an evidence binder was made for (None: a unit's items across batches)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_batches.id", ondelete="SET NULL"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
     scheme_id: Mapped[str] = mapped_column(String(50))
     category_code: Mapped[str] = mapped_column(String(20))
@@ -52,6 +59,9 @@ class Volume(Base):
     created_by: Mapped[User | None] = relationship()
     items: Mapped[list[VolumeItem]] = relationship(back_populates="volume", order_by="VolumeItem.position",
                                                    cascade="all, delete-orphan")
+    toc_notes: Mapped[list[VolumeTocNote]] = relationship(
+        back_populates="volume", order_by="[VolumeTocNote.after_position, VolumeTocNote.ordinal]",
+        cascade="all, delete-orphan")
 
 
 class VolumeItem(Base):
@@ -75,6 +85,29 @@ class VolumeItem(Base):
     doc_date: Mapped[dt.date | None]
     page_start: Mapped[int | None]                                   # 页号 in the volume
     page_end: Mapped[int | None]
+    # The heading the table of contents prints above this row when it differs from the previous
+    # row's (an evidence binder: "3. 问题描述（整改中）"); None in an ordinary volume.
+    group_label: Mapped[str | None] = mapped_column(String(500))
 
     volume: Mapped[Volume] = relationship(back_populates="items")
     document: Mapped[Document] = relationship()
+
+
+class VolumeTocNote(Base):
+    """A row of the table of contents that binds nothing: a group heading alone (an item without
+    evidence) or a reference to a document bound elsewhere in the same volume (备注 "见第 2 项", no
+    页号). Printed after the bound item at `after_position` (0: before the first), in `ordinal` order."""
+
+    __tablename__ = "volume_toc_notes"
+    __table_args__ = (UniqueConstraint("volume_id", "after_position", "ordinal", name="uq_volume_toc_notes_place"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volume_id: Mapped[int] = mapped_column(ForeignKey("volumes.id", ondelete="CASCADE"))
+    after_position: Mapped[int]
+    ordinal: Mapped[int]
+    group_label: Mapped[str | None] = mapped_column(String(500))
+    # a reference: the document, bound in this volume under another group (None: a heading alone)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"), index=True)
+    remarks: Mapped[str] = mapped_column(String(200), default="")   # 备注
+
+    volume: Mapped[Volume] = relationship(back_populates="toc_notes")

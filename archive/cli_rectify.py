@@ -202,3 +202,42 @@ def rectify_export(output, org_ref, state):
         finally:
             partial.unlink(missing_ok=True)
     click.echo(f"已导出 / written: {target}（{rows} 项）")
+
+
+@rectify_group.command("binder", help="生成整改佐证材料汇编（案卷 PDF）：按问题分组的目录和各问题的佐证材料。 / "
+                                      "Build the evidence binder of a feedback batch (or of a unit's items).")
+@click.option("--batch", "batch_id", type=int, help="反馈批次编号 / feedback batch id")
+@click.option("--org", "org_ref", help="只汇编该单位（含下级）负责的问题 / only a unit's items")
+@click.option("--title", default="", help="案卷题名 / title")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="输出 PDF / output PDF")
+@with_appcontext
+def rectify_binder(batch_id, org_ref, title, output):
+    import shutil
+
+    from archive.binder import service as volumes
+    from archive.binder.build import build, pdf_path
+    from archive.rectify.binder import create_evidence_volume
+
+    s = _services()
+    with s.db.session() as session:
+        try:
+            org = _org(session, org_ref) if org_ref else None
+            volume = create_evidence_volume(session, s.standards, CLI, batch_id=batch_id, org=org, title=title)
+        except (volumes.VolumeError, rectify.RectifyError, orgs.OrgError) as e:
+            _fail(e.message, 2)
+        except OutOfScope:
+            _fail(f"反馈批次 {batch_id} 不存在 / no such batch", 2)
+        volume_id = volume.id
+    outcome = build(s, volume_id)
+    if outcome.status != "done":
+        for message in outcome.errors:
+            click.echo(f"错误 / error: {message}", err=True)
+        _fail(f"案卷 {volume_id} 生成失败 / the binder was not built")
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        shutil.copyfile(pdf_path(s.settings.volumes_dir, volume_id), partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")

@@ -27,8 +27,6 @@ from archive.models import RectificationItem, Volume, VolumeItem
 from archive.rectify import binder, evidence
 from archive.rectify import service as rectify
 
-pytestmark = pytest.mark.skipif(not (shutil.which("pdftotext") and shutil.which("qpdf")),
-                                reason="poppler-utils and qpdf are needed")
 
 TOWN = "莲蓬寺镇"
 DESCRIPTIONS = {
@@ -229,3 +227,27 @@ def test_evidence_binder_of_a_unit_and_refusals(services, org_tree, clerk, batch
 def test_natural_order_of_numbers():
     numbers = ["10", "2", "1", "（十）", "（二）", "2-10", "2-1"]
     assert sorted(numbers, key=binder.natural_key) == ["1", "2", "2-1", "2-10", "10", "（二）", "（十）"]
+
+
+def test_evidence_binder_through_the_api_and_the_cli(services, client, cli, make_user, batch, tmp_path):
+    from tests.conftest import bearer
+
+    batch_id, _ = batch
+    _, token = make_user("town_admin", TOWN, "admin")
+    _, inspector = make_user("town_inspector", TOWN, "inspector")
+    _, other = make_user("west_clerk", "西岗村", "clerk")
+    url = f"/api/v1/feedback/{batch_id}/evidence-binder"
+    made = client.post(url, headers=bearer(token), json={"title": "考核反馈问题整改佐证材料汇编"})
+    assert made.status_code == 202, made.json
+    assert made.json["kind"] == "evidence" and made.json["status"] == "done", made.json["errors"]
+    assert made.json["batch_id"] == batch_id and made.json["title"] == "考核反馈问题整改佐证材料汇编"
+    pdf = client.get(f"/api/v1/volumes/{made.json['id']}/pdf", headers=bearer(token))
+    assert pdf.status_code == 200 and "（无佐证材料）" in "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages[:3])
+    assert client.post(url, headers=bearer(inspector), json={}).status_code == 403
+    assert client.post(url, headers=bearer(other), json={}).status_code == 404
+    out = tmp_path / "汇编.pdf"
+    result = cli("rectify", "binder", "--batch", str(batch_id), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(PdfReader(out).pages) == made.json["total_pages"]
+    assert cli("rectify", "binder", "--batch", "999", "-o", str(out)).exit_code == 2

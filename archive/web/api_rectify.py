@@ -397,3 +397,36 @@ def remove_rectification_evidence(item_id: int, document_id: int):
     item = rectify.get_item(g.session, item_id, user=g.user)
     evidence.unlink(g.session, g.actor, item, document_id)
     return rectify.item_dict(item, detail=True)
+
+
+@bp.post("/feedback/<int:batch_id>/evidence-binder")
+@documented("/feedback/{id}/evidence-binder", "post", summary="生成整改佐证材料汇编 / build the evidence binder of a batch",
+            description="按问题编号排列的佐证材料案卷：封面、按问题分组的卷内文件目录（编号、问题、状态、佐证材料及页号）、"
+                        "各问题的佐证材料。返回 202 与案卷（同 POST /volumes），用 GET /volumes/{id} 查看进度。"
+                        "可选 org：只汇编该单位（含下级）负责的问题。",
+            parameters=[ID_PARAM],
+            requestBody={"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "org": {"type": "string"}, "title": {"type": "string"}, "made_by": {"type": "string"},
+                "checked_by": {"type": "string"}, "double_sided": {"type": "boolean"}, "spine": {"type": "boolean"}}}}}},
+            responses={"202": json_response("已排队 / queued", ref("Volume")),
+                       "400": error_response("没有问题或没有佐证材料"), "403": error_response("无权组卷"),
+                       "404": error_response("批次不存在或无权访问")})
+@login_required
+def build_evidence_binder(batch_id: int):
+    from archive.binder import service as volumes
+    from archive.rectify.binder import create_evidence_volume
+    from archive.web.api_volumes import _queued
+
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        return api_error(400, "invalid_json", "请求体应为 JSON 对象")
+    rectify.get_batch(g.session, batch_id, user=g.user)  # 404 when out of scope
+    ref_ = str(body.get("org") or "").strip()
+    org = scoped_org(g.session, g.user, orgs.resolve(g.session, ref_)) if ref_ else None
+    volume = create_evidence_volume(
+        g.session, _services().standards, g.actor, batch_id=batch_id, org=org,
+        title=str(body.get("title") or ""), made_by=str(body.get("made_by") or ""),
+        checked_by=str(body.get("checked_by") or ""), double_sided=bool(body.get("double_sided")),
+        spine=bool(body.get("spine")))
+    volumes.start_build(g.session, g.actor, volume)
+    return _queued(volume.id)

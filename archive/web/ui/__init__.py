@@ -59,6 +59,7 @@ NAV = [
     (None, "上传文件", "ui.upload", ("admin", "clerk")),
     (None, "分类审核", "ui.review", ("admin", "clerk")),
     (None, "案卷", "ui.volumes", None),
+    (None, "整改", "ui.rectify", None),
     ("系统管理", "回收站", "ui.trash", ("admin",)),
     (None, "用户管理", "ui.admin_users", ("admin",)),
     (None, "单位管理", "ui.admin_orgs", ("admin",)),
@@ -129,4 +130,4 @@ def _forbidden(exc):
     return error_page(403, exc.message)
 
 
-from archive.web.ui import admin, auth_views, completeness, documents, pages, review, search_views, volumes  # noqa: E402,F401  (routes register on bp)
+from archive.web.ui import admin, auth_views, completeness, documents, pages, rectify, review, search_views, volumes  # noqa: E402,F401  (routes register on bp)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from archive.auth.scope import restrict
 from archive.documents import service as documents
 from archive.models import Document, OrgUnit
+from archive.rectify import deadlines
 from archive.web.ui import bp, login_required
 
 
@@ -22,7 +23,9 @@ def home():
     }
     recent = documents.get_all(g.session, user=g.user, per_page=8).items
     by_year = documents.year_counts(g.session, user=g.user)
-    return render_template("home.html", counts=counts, by_year=by_year, recent=recent)
+    # 整改: counts by state and unit, overdue and due within 7 days (each links to the item list)
+    rectification = deadlines.counts(g.session, g.user, days=7)
+    return render_template("home.html", counts=counts, by_year=by_year, recent=recent, rectification=rectification)
 
 
 @bp.get("/healthz")

@@ -530,3 +530,34 @@ def test_cli_act_as_a_user(cli, imported, people):
     assert json.loads(result.output)["state"] == "in_progress"
     result = cli("rectify", "act", str(ids["3"]), "submit", "--progress", "已制定方案")
     assert result.exit_code == 1 and "evidence_required" in result.output
+
+
+def test_a_list_without_numbers_continues_after_the_batch_s_own(client, people, services, imported):
+    from openpyxl import Workbook
+
+    numbers, batch_id = imported
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["问题描述", "责任单位", "整改时限"])
+    ws.append(["村级公示栏信息更新不及时", "黎元村", "2021年9月30日"])
+    ws.append(["扶贫项目资产台账登记不全", "黎元村", "2021年10月底"])
+    out = io.BytesIO()
+    wb.save(out)
+    r = _import(client, people, batch_id, data=out.getvalue())
+    assert r.status_code == 201, r.json
+    top = max(int(n) for n in numbers if n.isdigit())
+    items = client.get(f"/api/v1/rectification-items?batch={batch_id}&per_page=200", headers=people["qu_admin"]["h"]).json
+    assert {str(top + 1), str(top + 2)} <= {i["number"] for i in items["items"]}
+
+
+def test_an_item_awaiting_acceptance_cannot_be_edited(client, people, services, imported, org_tree):
+    numbers, _ = imported
+    item_id = numbers["1"]
+    clerk = people["liyuan"]
+    assert _act(client, clerk, item_id, "start").status_code == 200
+    doc = _notice(services, org_tree["黎元村"])
+    assert client.post(f"/api/v1/rectification-items/{item_id}/evidence", json={"document_id": doc},
+                       headers=clerk["h"]).status_code in (200, 201)
+    assert _act(client, clerk, item_id, "submit", progress="已逐户复核").status_code == 200
+    r = client.patch(f"/api/v1/rectification-items/{item_id}", json={"responsible_user": None}, headers=clerk["h"])
+    assert r.status_code in (400, 409) and r.json["error"]["code"] == "item_awaiting_acceptance", r.json

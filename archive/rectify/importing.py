@@ -109,7 +109,9 @@ def _check_rows(session: Session, actor: Actor, batch: FeedbackBatch | None, par
     if batch is not None and batch.id is not None:
         taken = set(session.scalars(select(RectificationItem.number).where(RectificationItem.batch_id == batch.id)))
     explicit = {str(i.number or "").strip() for i in parse.items} - {""}
-    for position, item in enumerate(parse.items, start=1):
+    # Rows without 编号 continue after the batch's highest numeric 编号 (a list added to a batch).
+    offset = max((int(n) for n in taken if str(n).isascii() and str(n).isdigit()), default=0)
+    for position, item in enumerate(parse.items, start=1 + offset):
         row_problems = []
 
         def problem(field_: str, code: str, message: str) -> None:
@@ -119,7 +121,7 @@ def _check_rows(session: Session, actor: Actor, batch: FeedbackBatch | None, par
         number = str(item.number or "").strip()
         if not number:
             number = str(position)  # no 编号 in the list: numbered in list order
-            if number in explicit:
+            if number in explicit or number in taken:
                 problem("number", "duplicate_number", f"没有编号，按顺序应为“{number}”，但该编号已被其他行使用，请补全编号")
             else:
                 notes.append({"row": item.row, "column": letters.get("number", ""),

@@ -309,6 +309,10 @@ def act(session: Session, actor: Actor, item: RectificationItem, action: str, *,
     """Apply one action of states.ACTIONS (start, submit, accept, reject, extend, reopen) or raise
     IllegalTransition with the reason; each is an ItemEvent and an audit row."""
     _require_writer(actor, item)
+    # Lock the row (PostgreSQL) and decide on its current state: two people acting on one item at
+    # once (a double click, accept racing reopen) queue, and the second sees the first's outcome.
+    session.flush()  # pending changes of this session are kept, not reloaded away
+    session.refresh(item, with_for_update=True)
     day = today_ or today()
     comment, progress, opinion = (_text(comment, 2000, "说明"), _text(progress, 4000, "整改进展"),
                                   _text(opinion, 2000, "验收意见"))
@@ -322,7 +326,7 @@ def act(session: Session, actor: Actor, item: RectificationItem, action: str, *,
     if action in ("start", "submit") and item.responsible_user_id is None and me is not None:
         item.responsible_user = me  # the clerk who takes the item on is the one responsible
         data["responsible_user"] = actor.user.username
-    if progress:
+    if progress and action in ("start", "submit"):  # the acceptor never rewrites what they accept
         data["progress"] = item.progress = progress
     if action == "submit":
         item.completed_on, item.submitted_by = day, me
@@ -334,17 +338,20 @@ def act(session: Session, actor: Actor, item: RectificationItem, action: str, *,
     elif action == "reject":
         data["completed_on"] = item.completed_on.isoformat() if item.completed_on else None
         item.completed_on, item.submitted_by = None, None
+        item.overdue_since = None  # the daily job marks it again from today if the deadline has passed
     elif action == "extend":
         data |= {"old_deadline": item.deadline.isoformat() if item.deadline else None,
                  "old_deadline_text": item.deadline_text, "new_deadline": deadline.isoformat()}
-        item.original_deadline = item.original_deadline or item.deadline or deadline
-        item.deadline, item.deadline_text, item.overdue_since = deadline, "", None
+        # The first dated deadline is kept; an item that had none ("长期坚持") keeps its text instead.
+        item.original_deadline = item.original_deadline or item.deadline
+        item.deadline, item.overdue_since = deadline, None
+        item.deadline_text = "" if data["old_deadline"] else f"原：{item.deadline_text}"[:200]
     elif action == "reopen":
         data |= {"closed_on": item.closed_on.isoformat() if item.closed_on else None,
                  "closed_by": item.closed_by.username if item.closed_by else None,
                  "acceptance_opinion": item.acceptance_opinion}
         item.closed_on = item.closed_by = item.accepted_by = item.completed_on = item.submitted_by = None
-        item.acceptance_opinion = ""
+        item.acceptance_opinion, item.overdue_since = "", None
     item.state, item.updated_at = target, utcnow()
     event = _event(item, actor, action, from_state=before, to_state=target, comment=comment or opinion,
                    data=data or None)
@@ -365,6 +372,8 @@ def update_item(session: Session, actor: Actor, item: RectificationItem, changes
     _require_writer(actor, item)
     if item.state == "closed":
         raise RectifyError("item_closed", "已销号的问题不能修改；如需修改请先重新整改")
+    if item.state == "awaiting_acceptance":  # what is being accepted, and who may not accept it, stay put
+        raise RectifyError("item_awaiting_acceptance", "待验收的问题不能修改；如需修改请先退回整改")
     before, after = {}, {}
     for name, value in changes.items():
         if name in EDITABLE:

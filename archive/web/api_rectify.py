@@ -214,7 +214,9 @@ def import_feedback(batch_id: int):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return api_error(400, "missing_file", "缺少上传文件（字段 file）")
-    limit = _services().settings.limits.max_bytes
+    from archive.rectify.importer import MAX_BYTES
+
+    limit = min(_services().settings.limits.max_bytes, MAX_BYTES)  # never buffer more than the importer takes
     data = upload.stream.read(limit + 1)
     if len(data) > limit:
         return api_error(413, "file_too_large", f"文件超过大小限制（{limit // (1024 * 1024)} MB）")

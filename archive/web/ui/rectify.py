@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 import secrets
 import time
@@ -205,8 +206,24 @@ def _unstash(token: str) -> tuple[bytes, str] | None:
 
 def _drop_stash(token: str) -> None:
     if STASH_TOKEN.match(token or ""):
-        for suffix in (".bin", ".json"):
+        for suffix in (".bin", ".claimed", ".json"):
             (_stash_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def _claim_stash(token: str) -> bool:
+    """Take the upload for one import: the rename succeeds for exactly one request."""
+    try:
+        os.rename(_stash_dir() / f"{token}.bin", _stash_dir() / f"{token}.claimed")
+        return True
+    except OSError:
+        return False
+
+
+def _release_stash(token: str) -> None:
+    try:
+        os.rename(_stash_dir() / f"{token}.claimed", _stash_dir() / f"{token}.bin")
+    except OSError:
+        pass
 
 
 FIELDS = ("title", "source", "level", "received_on", "org", "document_id", "batch")
@@ -299,7 +316,7 @@ def rectify_import_preview():
         mark_failed()
         return _import_form(fields, error=f"{name}：{e.message}", status=422)
     outcome = rectify.preview_import(g.session, g.actor, target, parsed)
-    token = _stash(data, name)
+    token = _stash(data, name) if outcome.ok else ""  # a list with problems cannot be confirmed: keep nothing
     return _preview(fields, target, outcome, token, name)
 
 
@@ -325,8 +342,6 @@ def _preview(fields: dict, target, outcome, token: str, name: str, *, error: str
 @login_required
 def rectify_import_confirm():
     """Step 2: 确认导入: every row saved, or (on any problem) nothing."""
-    from archive.rectify.importer import ImportFileError, parse
-
     policy.require(can_write(), "当前角色不能导入问题清单")
     fields = _fields(request.form)
     token = str(request.form.get("token") or "")
@@ -335,34 +350,47 @@ def rectify_import_confirm():
         mark_failed()
         return _import_form(fields, error="上传的文件已过期或不存在，请重新选择文件", status=410)
     data, name = stashed
+    if not _claim_stash(token):  # a second click while the first one imports
+        mark_failed()
+        return _import_form(fields, error="该问题清单正在导入或已经导入，请勿重复提交", status=409)
+    saved = False
+    try:
+        response, saved = _confirm(fields, token, data, name)
+        return response
+    finally:
+        _drop_stash(token) if saved else _release_stash(token)
+
+
+def _confirm(fields: dict, token: str, data: bytes, name: str):
+    """(response, saved) for 确认导入 of a claimed upload."""
+    from archive.rectify.importer import ImportFileError, parse
+
     try:
         target = _target(fields)
         parsed = parse(data, name)
     except rectify.RectifyError as e:
         mark_failed()
-        return _import_form(fields, error=e.message, status=422)
+        return _import_form(fields, error=e.message, status=422), False
     except ImportFileError as e:
         mark_failed()
-        _drop_stash(token)
-        return _import_form(fields, error=f"{name}：{e.message}", status=422)
+        return _import_form(fields, error=f"{name}：{e.message}", status=422), False
     try:
         outcome = rectify.import_items(g.session, g.actor, target, parsed, file_name=name)
     except rectify.RectifyError as e:
         g.session.rollback()
         mark_failed()
-        return _import_form(fields, error=e.message, status=422)
+        return _import_form(fields, error=e.message, status=422), False
     if not outcome.ok:
         g.session.rollback()
         mark_failed()
         target = _target(fields)
         preview = rectify.preview_import(g.session, g.actor, target, parsed)
         return _preview(fields, target, preview, token, name, status=422,
-                        error=f"问题清单有 {len(outcome.problems)} 处问题，未导入任何内容")
-    batch_id, saved = outcome.batch.id, len(outcome.items)
+                        error=f"问题清单有 {len(outcome.problems)} 处问题，未导入任何内容"), False
+    batch_id, count = outcome.batch.id, len(outcome.items)
     g.session.commit()
-    _drop_stash(token)
-    flash(f"已导入 {saved} 项问题（《{name}》）", "ok")
-    return redirect(url_for("ui.rectify_batch", batch_id=batch_id))
+    flash(f"已导入 {count} 项问题（《{name}》）", "ok")
+    return redirect(url_for("ui.rectify_batch", batch_id=batch_id)), True
 
 
 # ---------------------------------------------------------------------------------------------- items

@@ -561,3 +561,18 @@ def test_an_item_awaiting_acceptance_cannot_be_edited(client, people, services, 
     assert _act(client, clerk, item_id, "submit", progress="已逐户复核").status_code == 200
     r = client.patch(f"/api/v1/rectification-items/{item_id}", json={"responsible_user": None}, headers=clerk["h"])
     assert r.status_code in (400, 409) and r.json["error"]["code"] == "item_awaiting_acceptance", r.json
+
+
+def test_unit_names_are_looked_for_under_the_receiving_unit_first(services, org_tree):
+    """Two villages named 黎元村 in one county: a township's list that names 黎元村 means its own."""
+    from archive.orgs import service as orgs
+    from archive.rectify.importing import UnitMatcher
+
+    with services.db.session() as session:
+        orgs.import_csv(session, "路径\n河南省/安阳市/文峰区/宝莲寺镇/黎元村\n".encode())
+    with services.db.session() as session:
+        town = session.merge(org_tree["莲蓬寺镇"])
+        unit, reason = UnitMatcher(session, None, town).match("黎元村")
+        assert reason is None and unit.path.endswith("莲蓬寺镇/黎元村")
+        unit, reason = UnitMatcher(session, None).match("黎元村")
+        assert unit is None and "同名" in reason

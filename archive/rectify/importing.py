@@ -62,16 +62,16 @@ def problem_dict(problem) -> dict:
 class UnitMatcher:
     """Org units named in a 问题清单, matched within a user's scope (the operator: all units)."""
 
-    def __init__(self, session: Session, user: User | None):
+    def __init__(self, session: Session, user: User | None, within: OrgUnit | None = None):
         stmt = select(OrgUnit)
         if user is not None:
             stmt = stmt.where(OrgUnit.lineage.startswith(user.org.lineage))
         self.units = list(session.scalars(stmt))
+        # Names are first looked for under the unit that received the feedback: a county's list names
+        # its own villages, whose names may recur elsewhere in a province.
+        self.within = [u for u in self.units if within is not None and u.lineage.startswith(within.lineage)]
         self.by_path = {u.path: u for u in self.units}
         self.by_code = {u.code: u for u in self.units if u.code}
-        self.by_name: dict[str, list[OrgUnit]] = {}
-        for u in self.units:
-            self.by_name.setdefault(u.name, []).append(u)
 
     def match(self, ref: str) -> tuple[OrgUnit | None, str | None]:
         """(unit, None) or (None, the reason in Chinese)."""
@@ -87,8 +87,7 @@ class UnitMatcher:
                 unit = None
             if unit is not None:
                 return unit, None
-        found = self.by_name.get(text, []) if len(parts) == 1 else \
-            [u for u in self.units if u.path.endswith("/" + path)]
+        found = _named_units(self.within, text, parts, path) or _named_units(self.units, text, parts, path)
         if len(found) == 1:
             return found[0], None
         if len(found) > 1:
@@ -96,11 +95,19 @@ class UnitMatcher:
         return None, f"找不到单位“{text[:40]}”（应为您管辖范围内单位的名称、完整路径或区划代码）"
 
 
-def _check_rows(session: Session, actor: Actor, batch: FeedbackBatch | None, parse) -> tuple[list, list, list]:
-    """(problems, notes, rows ready to save: (parsed item, 编号, lead unit, units, state))."""
+def _named_units(units: list[OrgUnit], text: str, parts: list[str], path: str) -> list[OrgUnit]:
+    if len(parts) == 1:
+        return [u for u in units if u.name == text]
+    return [u for u in units if u.path.endswith("/" + path)]
+
+
+def _check_rows(session: Session, actor: Actor, batch: FeedbackBatch | None, parse,
+                receiving: OrgUnit | None = None) -> tuple[list, list, list]:
+    """(problems, notes, rows ready to save: (parsed item, 编号, lead unit, units, state)).
+    `receiving`: the unit that received the feedback, where unit names are looked for first."""
     problems = [problem_dict(p) for p in (parse.problems or [])]
     notes, ready = [], []
-    matcher = UnitMatcher(session, actor.user)
+    matcher = UnitMatcher(session, actor.user, receiving)
     letters: dict[str, str] = {}
     for column in getattr(parse, "columns", None) or []:
         if getattr(column, "field", None):
@@ -175,7 +182,8 @@ def preview_import(session: Session, actor: Actor, batch, parse) -> ImportOutcom
     """What import_items would do, saving nothing: the parse (columns understood, rows) plus the
     unit-matching problems."""
     policy.require(policy.can_edit(actor, batch.org), "当前角色不能导入问题清单")
-    problems, notes, _ = _check_rows(session, actor, batch if isinstance(batch, FeedbackBatch) else None, parse)
+    problems, notes, _ = _check_rows(session, actor, batch if isinstance(batch, FeedbackBatch) else None, parse,
+                                     batch.org)
     return ImportOutcome(ok=not problems, parse=parse, problems=problems, notes=notes, preview=True)
 
 
@@ -189,7 +197,7 @@ def import_items(session: Session, actor: Actor, batch, parse, *, file_name: str
         raise TypeError("batch must be a FeedbackBatch or a BatchSpec")
     policy.require(policy.can_edit(actor, batch.org), "当前角色不能导入问题清单")
     existing = batch if isinstance(batch, FeedbackBatch) else None
-    problems, notes, ready = _check_rows(session, actor, existing, parse)
+    problems, notes, ready = _check_rows(session, actor, existing, parse, batch.org)
     if problems:
         return ImportOutcome(ok=False, parse=parse, problems=problems, notes=notes)
     target = existing if existing is not None else create_batch(session, actor, batch)

@@ -1,5 +1,6 @@
-"""Archive standards as data: retention periods, classification schemes, fonds assignment and the
-collection scope, read from YAML under standards/ and validated when loaded.
+"""Archive standards as data: retention periods, classification schemes, fonds assignment, the
+collection scope, ledger (台账) types and the household-file (一户一档) items, read from YAML under
+standards/ and validated when loaded.
 
 The rules live in data so that a county whose scheme differs edits YAML, not code (see
 docs in standards/*.yaml and STANDARDS.md). Everything is read from yaml's *composed* nodes rather
@@ -27,6 +28,9 @@ PATTERN_FIELDS = {"fonds": "Z109", "door": "WS", "year": 2011, "retention": "Y",
 # AJ + 3 digits, so a volume's code never reads like one of its documents' codes.
 DEFAULT_VOLUME_CODE_PATTERN = "{fonds}-{door}·{year}-{retention}-{class}-AJ{item:03}"
 _PATH_SEPARATORS = re.compile(r"\s*[/／\\]\s*")
+LEDGER_KINDS = ("text", "id_number", "phone", "number", "date", "integer")
+HOUSEHOLD_STAGES = ("identification", "assistance", "exit")
+_KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class StandardsError(Exception):
@@ -103,6 +107,61 @@ class Scheme:
 
 
 @dataclass(frozen=True)
+class LedgerField:
+    """One column of a ledger type. `synonyms` are header texts that name it (besides `name`);
+    `kind` is one of LEDGER_KINDS. Optional: `choices` (the values expected in a text column, others
+    are a warning) and `minimum`/`maximum` (for number and integer columns)."""
+    key: str
+    name: str
+    synonyms: tuple[str, ...]
+    kind: str
+    required: bool
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class LedgerType:
+    """A kind of ledger (台账). `unique`: fields whose values together must not repeat in one ledger
+    (e.g. 证件号码 + 年度); `keywords`: words of a sheet's title or name that suggest this type."""
+    key: str
+    name: str
+    fields: tuple[LedgerField, ...]
+    unique: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    def field(self, key: str) -> LedgerField:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class HouseholdItem:
+    """One item of the household file (一户一档). `keywords` recognise a document by its title or
+    text; a keyword "A+B" needs both parts. `classes`: codes of the default scheme that hold it."""
+    key: str
+    name: str
+    keywords: tuple[str, ...]
+    required: bool
+    stage: str  # one of HOUSEHOLD_STAGES
+    classes: tuple[str, ...] = ()
+
+    def score(self, text: str) -> int:
+        """How strongly `text` names this item: the length of its best keyword found (an "A+B"
+        keyword counts both parts), 0 when none is found."""
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+        best = 0
+        for keyword in self.keywords:
+            parts = [unicodedata.normalize("NFKC", p) for p in keyword.split("+")]
+            if all(p in text for p in parts):
+                best = max(best, sum(len(p) for p in parts))
+        return best
+
+
+@dataclass(frozen=True)
 class _FondsRule:
     """One entry of fonds.yaml; matches a unit by division-code prefix or by display-path prefix."""
     code: str | None
@@ -130,6 +189,21 @@ class Standards:
     fonds_rules: tuple[_FondsRule, ...] = field(default=(), repr=False)
     fallback_prefix: str = field(default="F", repr=False)
     fallback_fonds: str = field(default="F000", repr=False)
+    # standards/ledgers.yaml and standards/household_files.yaml; empty when the folder has none.
+    ledger_types: dict[str, LedgerType] = field(default_factory=dict, repr=False)
+    household_items: tuple[HouseholdItem, ...] = field(default=(), repr=False)
+    household_date_order: tuple[str, ...] = field(default=(), repr=False)       # 申请 ≤ 评议 ≤ 公示 ≤ 确认
+    household_exit_date_order: tuple[str, ...] = field(default=(), repr=False)  # the same at exit
+
+    def household_item_for(self, text: str) -> HouseholdItem | None:
+        """The household-file item a document title (or text) names: the best-scoring item
+        (HouseholdItem.score), the first in file order on a tie; None when no keyword is found."""
+        best, best_score = None, 0
+        for item in self.household_items:
+            found = item.score(text)
+            if found > best_score:
+                best, best_score = item, found
+        return best
 
     def _rule(self, attr: str, path: str, code: str | None) -> _FondsRule | None:
         parts, code, best, best_depth = split_path(path), _unit_code(code), None, -1
@@ -413,6 +487,109 @@ def _read_scope(f: _File, schemes: dict[str, Scheme], default: str) -> dict[str,
     return scope
 
 
+def _number(f: _File, node: Node | None) -> float | None:
+    if node is None:
+        return None
+    text = f.text(node)
+    try:
+        value = float(text)
+    except ValueError:
+        f.fail(node, f"“{text}”应为数字 / must be a number")
+    return int(value) if value.is_integer() else value
+
+
+def _read_ledgers(f: _File) -> dict[str, LedgerType]:
+    top = f.mapping(f.root, {"types"}, {"types"})
+    types: dict[str, LedgerType] = {}
+    for type_node in f.sequence(top["types"]):
+        t = f.mapping(type_node, {"key", "name", "keywords", "unique", "fields"}, {"key", "name", "fields"})
+        type_key = f.text(t["key"])
+        if not _KEY.fullmatch(type_key):
+            f.fail(t["key"], f"台账类型键“{type_key}”只能含小写字母、数字和下划线 / key must be lower-case letters, digits, _")
+        if type_key in types:
+            f.fail(t["key"], f"台账类型“{type_key}”重复 / duplicate ledger type")
+        fields: dict[str, LedgerField] = {}
+        names: dict[str, str] = {}   # normalised synonym -> field key, within this type
+        for field_node in f.sequence(t["fields"]):
+            m = f.mapping(field_node, {"key", "name", "synonyms", "kind", "required", "choices", "minimum",
+                                       "maximum"}, {"key", "name", "kind"})
+            key = f.text(m["key"])
+            if not _KEY.fullmatch(key):
+                f.fail(m["key"], f"字段键“{key}”只能含小写字母、数字和下划线 / key must be lower-case letters, digits, _")
+            if key in fields:
+                f.fail(m["key"], f"台账类型 {type_key} 的字段“{key}”重复 / duplicate field")
+            kind = f.text(m["kind"])
+            if kind not in LEDGER_KINDS:
+                f.fail(m["kind"], f"字段类型“{kind}”无效 / invalid kind (one of {', '.join(LEDGER_KINDS)})")
+            name, synonyms = f.text(m["name"]), f.texts(m.get("synonyms"))
+            for text, node in [(name, m["name"])] + list(zip(synonyms, m["synonyms"].value if synonyms else ())):
+                normal = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
+                if names.get(normal, key) != key:
+                    f.fail(node, f"列名“{text}”已用于字段 {names[normal]} / header name already names field {names[normal]}")
+                names[normal] = key
+            choices = f.texts(m.get("choices"))
+            if choices and kind != "text":
+                f.fail(m["choices"], "choices 只用于 text 字段 / choices are for text fields only")
+            low, high = _number(f, m.get("minimum")), _number(f, m.get("maximum"))
+            for bound in ("minimum", "maximum"):
+                if bound in m and kind not in ("number", "integer"):
+                    f.fail(m[bound], f"{bound} 只用于 number 和 integer 字段 / {bound} is for number and integer fields only")
+            if low is not None and high is not None and low > high:
+                f.fail(m["maximum"], "maximum 小于 minimum / maximum is below minimum")
+            fields[key] = LedgerField(key, name, synonyms, kind, f.boolean(m.get("required"), False), choices,
+                                      low, high)
+        if not fields:
+            f.fail(t["fields"], f"台账类型 {type_key} 没有字段 / a ledger type needs fields")
+        unique = f.texts(t.get("unique"))
+        for node in t["unique"].value if unique else ():
+            if node.value.strip() not in fields:
+                f.fail(node, f"unique 引用的字段“{node.value}”不存在 / unknown field")
+        types[type_key] = LedgerType(type_key, f.text(t["name"]), tuple(fields.values()), unique,
+                                     f.texts(t.get("keywords")))
+    return types
+
+
+def _read_household_files(f: _File, classes: dict[str, DocClass]) -> tuple[
+        tuple[HouseholdItem, ...], tuple[str, ...], tuple[str, ...]]:
+    top = f.mapping(f.root, {"items", "order", "exit_order"}, {"items", "order"})
+    items: dict[str, HouseholdItem] = {}
+    for node in f.sequence(top["items"]):
+        m = f.mapping(node, {"key", "name", "keywords", "required", "stage", "classes"},
+                      {"key", "name", "keywords", "required", "stage"})
+        key = f.text(m["key"])
+        if not _KEY.fullmatch(key):
+            f.fail(m["key"], f"一户一档项键“{key}”只能含小写字母、数字和下划线 / key must be lower-case letters, digits, _")
+        if key in items:
+            f.fail(m["key"], f"一户一档项“{key}”重复 / duplicate item")
+        stage = f.text(m["stage"])
+        if stage not in HOUSEHOLD_STAGES:
+            f.fail(m["stage"], f"阶段“{stage}”无效 / invalid stage (one of {', '.join(HOUSEHOLD_STAGES)})")
+        keywords = f.texts(m["keywords"])
+        if not keywords:
+            f.fail(m["keywords"], f"一户一档项 {key} 需要关键词 / an item needs keywords")
+        for keyword_node in m["keywords"].value:
+            if any(not part.strip() for part in keyword_node.value.split("+")):
+                f.fail(keyword_node, f"关键词“{keyword_node.value}”无效 / empty part in a keyword")
+        codes = f.texts(m.get("classes"))
+        for code_node in m["classes"].value if codes else ():
+            if code_node.value.strip() not in classes:
+                f.fail(code_node, f"一户一档项 {key} 引用的类目“{code_node.value}”不存在 / unknown class code")
+        items[key] = HouseholdItem(key, f.text(m["name"]), keywords, f.boolean(m["required"], True), stage, codes)
+
+    def order(name: str) -> tuple[str, ...]:
+        if name not in top:
+            return ()
+        keys = f.texts(top[name])
+        for key_node in top[name].value:
+            if key_node.value.strip() not in items:
+                f.fail(key_node, f"{name} 引用的一户一档项“{key_node.value}”不存在 / unknown item")
+        if len(set(keys)) != len(keys) or len(keys) < 2:
+            f.fail(top[name], f"{name} 应列出至少两个不重复的项 / {name} needs two or more distinct items")
+        return keys
+
+    return tuple(items.values()), order("order"), order("exit_order")
+
+
 _cache: dict[Path, Standards] = {}
 
 
@@ -431,5 +608,11 @@ def load(directory: Path | None = None, *, fresh: bool = False) -> Standards:
         schemes = {p.stem: _read_scheme(open_(f"schemes/{p.name}"), p.stem, retention) for p in files}
         default, rules, prefix, fallback = _read_fonds(open_("fonds.yaml"), schemes)
         scope = _read_scope(open_("scope.yaml"), schemes, default)
-        _cache[directory] = Standards(schemes, default, retention, legacy, scope, rules, prefix, fallback)
+        # Optional files: a folder without them has no ledger types and no household-file items.
+        ledger_types = _read_ledgers(open_("ledgers.yaml")) if (directory / "ledgers.yaml").exists() else {}
+        household = ((), (), ())
+        if (directory / "household_files.yaml").exists():
+            household = _read_household_files(open_("household_files.yaml"), schemes[default].classes)
+        _cache[directory] = Standards(schemes, default, retention, legacy, scope, rules, prefix, fallback,
+                                      ledger_types, *household)
     return _cache[directory]

@@ -36,6 +36,10 @@ ACTIONS = {
     "rectify_evidence_add": "添加佐证材料",
     "rectify_evidence_remove": "移除佐证材料",
     "rectify_export": "导出整改台账",
+    "ledger_import": "导入台账",
+    "household_link": "关联户档文件",
+    "household_unlink": "移除户档文件",
+    "personal_view": "查看未脱敏的个人信息",
 }
 
 

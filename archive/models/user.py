@@ -26,6 +26,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
+    # The right to see ID and phone numbers unmasked (on asking; each such view is audited).
+    can_view_personal: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     org: Mapped[OrgUnit] = relationship()

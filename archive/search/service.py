@@ -13,6 +13,7 @@ from archive.models import Document, OrgUnit, User
 from archive.search.engine import SearchRequest
 from archive.search.indexer import SearchIndex
 from archive.search.query import QueryError, parse
+from archive.ledgers.masking import mask_text
 from archive.search.snippets import display_form, find_spans, highlight, snippet
 
 MAX_PER_PAGE = 100
@@ -114,13 +115,16 @@ def _hit(doc: Document, score: float, terms: list[str]) -> Hit:
 
 
 def highlights(title: str, text: str, terms: list[str]) -> tuple[Markup, Markup]:
-    """The highlighted title and a snippet of the body (of the title when only it matched)."""
+    """The highlighted title and a snippet of the body (of the title when only it matched).
+    ID and mobile numbers are masked in both (mask_text keeps every position, so the spans found on
+    the real text mark the masked one): a search hit never shows a whole personal number."""
     title_display = display_form(title)
     body = display_form(text)
     spans = find_spans(body, terms) if terms else []
+    title_spans = find_spans(title_display, terms)
     if terms and not spans:  # matched in the title, 文号 or 责任者 only
-        body, spans = title_display, find_spans(title_display, terms)
-    return highlight(title_display, find_spans(title_display, terms)), snippet(body, spans)
+        body, spans = title_display, title_spans
+    return highlight(mask_text(title_display), title_spans), snippet(mask_text(body), spans)
 
 
 def _facets(session: Session, raw: dict, base: OrgUnit | None) -> dict:

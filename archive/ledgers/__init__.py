@@ -1,0 +1,1 @@
+"""Ledgers (台账): reading, validating and highlighting spreadsheets of households, assistance and project funds."""

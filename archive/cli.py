@@ -436,3 +436,4 @@ def completeness_cmd(org_ref: str, year: str, no_body: bool, as_json: bool):
 
 # Command groups of other domains, registered on `main` (imported last: they use the helpers above).
 from archive import cli_ledgers, cli_rectify, cli_volume  # noqa: E402,F401
+from archive import cli_household_volume  # noqa: E402,F401

@@ -83,6 +83,9 @@ class _Plan:
     notes: list[_Note] = field(default_factory=list)
 
 
+SUBTITLES = {"evidence": "整改佐证材料汇编", "household": "一户一档"}  # printed on the cover under the title
+
+
 def total_steps(item_count: int) -> int:
     return 2 * item_count + EXTRA_STEPS
 
@@ -249,7 +252,7 @@ def _make_pdf(services, plan: _Plan, out: Path, report: Callable[[int], None], c
         archive_code=plan.archive_code,
         rows=_toc_rows(entries, labels, plan.notes),
         notes=_notes(plan, entries, pages), made_by=plan.made_by, checked_by=plan.checked_by,
-        made_on=_today_text(), spine=plan.spine, subtitle="整改佐证材料汇编" if plan.kind == "evidence" else "")
+        made_on=_today_text(), spine=plan.spine, subtitle=SUBTITLES.get(plan.kind, ""))
     front = frontmatter.render(sheet)
     report(len(entries) + 1)
     parts = [compose.Part(title=e.title, rendition=e.rendition, pages=e.pages, filing_stamp=e.stamp) for e in entries]

@@ -14,7 +14,7 @@ VOLUME_STATUSES = ("queued", "building", "done", "failed")
 # "volume": an ordinary 案卷 (one class, year and retention); "evidence": a 整改佐证材料汇编 — the
 # evidence of a feedback batch's (or a unit's) rectification items, grouped by item in the table of
 # contents (archive/rectify/binder.py).
-VOLUME_KINDS = ("volume", "evidence")
+VOLUME_KINDS = ("volume", "evidence", "household")  # 案卷, 整改佐证材料汇编, 一户一档
 
 
 class Volume(Base):

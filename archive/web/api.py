@@ -465,3 +465,4 @@ def _job_body(job: Job) -> dict:
 
 # Endpoints of other domains, on the same blueprint (imported last: they use `bp` and the helpers above).
 from archive.web import api_catalogue, api_completeness, api_ledgers, api_rectify, api_volumes  # noqa: E402,F401
+from archive.web import api_household_volume  # noqa: E402,F401

@@ -31,20 +31,23 @@ def get(session: Session, actor: Actor, user_id: int) -> User:
 
 
 def create(session: Session, actor: Actor, *, username: str, org: OrgUnit, role: str, password: str,
-           display_name: str | None = None) -> User:
+           display_name: str | None = None, can_view_personal: bool = False) -> User:
     policy.require(policy.can_administer(actor), "只有系统管理员可以新建用户")
     if actor.user is not None:
         require_in_scope(actor.user, org)
     _check_lengths(username=username, display_name=display_name)
     user = create_user(session, username=username, org=org, role=role, password=password)
     user.display_name = (display_name or "").strip() or None
+    user.can_view_personal = bool(can_view_personal)
     audit.record(session, actor, "user_create", object_type="user", object_id=user.id, org_id=org.id,
-                 summary=f"{user.username}（{ROLE_NAMES[role]}，{org.path}）")
+                 summary=f"{user.username}（{ROLE_NAMES[role]}，{org.path}）"
+                         + ("，可查看完整号码" if can_view_personal else ""))
     return user
 
 
 def update(session: Session, actor: Actor, user_id: int, *, role: str | None = None, org: OrgUnit | None = None,
-           active: bool | None = None, display_name: str | None = None, password: str | None = None) -> User:
+           active: bool | None = None, display_name: str | None = None, password: str | None = None,
+           can_view_personal: bool | None = None) -> User:
     user = get(session, actor, user_id)
     if password and len(password) < 8:  # checked before anything changes
         raise AuthError("weak_password", "密码至少 8 位")
@@ -70,6 +73,9 @@ def update(session: Session, actor: Actor, user_id: int, *, role: str | None = N
             user.org = org
     if change("active", user.active, active):
         user.active = active
+    # The right to see ID and phone numbers unmasked (each such view is audited on its own).
+    if change("can_view_personal", bool(user.can_view_personal), can_view_personal):
+        user.can_view_personal = can_view_personal
     if display_name is not None and change("display_name", user.display_name, display_name.strip() or None):
         user.display_name = display_name.strip() or None
     if password:

@@ -60,6 +60,8 @@ NAV = [
     (None, "分类审核", "ui.review", ("admin", "clerk")),
     (None, "案卷", "ui.volumes", None),
     (None, "整改", "ui.rectify", None),
+    (None, "台账", "ui.ledgers", None),
+    (None, "一户一档", "ui.households", None),
     ("系统管理", "回收站", "ui.trash", ("admin",)),
     (None, "用户管理", "ui.admin_users", ("admin",)),
     (None, "单位管理", "ui.admin_orgs", ("admin",)),
@@ -130,4 +132,4 @@ def _forbidden(exc):
     return error_page(403, exc.message)
 
 
-from archive.web.ui import admin, auth_views, completeness, documents, pages, rectify, review, search_views, volumes  # noqa: E402,F401  (routes register on bp)
+from archive.web.ui import admin, auth_views, completeness, documents, ledgers, pages, rectify, review, search_views, volumes  # noqa: E402,F401  (routes register on bp)

@@ -34,6 +34,7 @@ OBJECT_TYPES = {"document": "文件", "user": "用户", "org": "单位", "audit"
 FIELD_LABELS = {
     "title": "题名", "doc_number": "文号", "author": "责任者", "doc_date": "成文日期", "year": "年度",
     "role": "角色", "org": "单位", "active": "状态", "display_name": "姓名", "password": "密码",
+    "can_view_personal": "可查看完整号码",
 }
 # Which form field an AuthError / OrgError belongs next to.
 USER_ERROR_FIELDS = {"bad_username": "username", "user_exists": "username", "bad_role": "role",
@@ -113,6 +114,7 @@ def admin_users_new():
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = {name: request.form.get(name, "").strip() for name in form}
+        form["can_view_personal"] = request.form.get("can_view_personal") == "1"
         password, password2 = request.form.get("password", ""), request.form.get("password2", "")
         if not form["username"]:
             errors["username"] = "请填写用户名"
@@ -126,7 +128,8 @@ def admin_users_new():
         if not errors:
             try:
                 user = users.create(g.session, g.actor, username=form["username"], org=org, role=form["role"],
-                                    password=password, display_name=form["display_name"])
+                                    password=password, display_name=form["display_name"],
+                                    can_view_personal=form["can_view_personal"])
             except AuthError as e:
                 g.session.rollback()
                 errors[USER_ERROR_FIELDS.get(e.code, "form")] = e.message
@@ -145,11 +148,12 @@ def admin_users_new():
 def admin_users_edit(user_id: int):
     user = users.get(g.session, g.actor, user_id)
     form = {"display_name": user.display_name or "", "role": user.role, "org": str(user.org_id),
-            "active": user.active}
+            "active": user.active, "can_view_personal": bool(user.can_view_personal)}
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = {name: request.form.get(name, "").strip() for name in ("display_name", "role", "org")}
         form["active"] = request.form.get("active") == "1"
+        form["can_view_personal"] = request.form.get("can_view_personal") == "1"
         password, password2 = request.form.get("password", ""), request.form.get("password2", "")
         org = _chosen_org(form["org"], errors)
         if password and password != password2:
@@ -157,7 +161,8 @@ def admin_users_edit(user_id: int):
         if not errors:
             try:
                 users.update(g.session, g.actor, user.id, role=form["role"], org=org, active=form["active"],
-                             display_name=form["display_name"], password=password or None)
+                             display_name=form["display_name"], password=password or None,
+                             can_view_personal=form["can_view_personal"])
             except AuthError as e:
                 g.session.rollback()  # update may have changed some fields before refusing another
                 errors[USER_ERROR_FIELDS.get(e.code, "form")] = e.message

@@ -2,7 +2,6 @@
 (archive/ledgers/volume.py), built here and written to FILE.pdf."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -20,10 +19,8 @@ from archive.cli_ledgers import household_group
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="输出 PDF / output PDF")
 @with_appcontext
 def household_volume(household_id, title, output):
-    import shutil
-
     from archive.binder import service as volumes
-    from archive.binder.build import build, pdf_path
+    from archive.cli_volume import build_to_file
     from archive.ledgers.volume import create_household_volume
 
     s = _services()
@@ -35,16 +32,5 @@ def household_volume(household_id, title, output):
         except OutOfScope:
             _fail(f"户 {household_id} 不存在 / no such household", 2)
         volume_id = volume.id
-    outcome = build(s, volume_id)
-    if outcome.status != "done":
-        for message in outcome.errors:
-            click.echo(f"错误 / error: {message}", err=True)
-        _fail(f"案卷 {volume_id} 生成失败 / the volume was not built")
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        shutil.copyfile(pdf_path(s.settings.volumes_dir, volume_id), partial)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    target = build_to_file(s, volume_id, output)
     click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")

@@ -212,10 +212,8 @@ def rectify_export(output, org_ref, state):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="输出 PDF / output PDF")
 @with_appcontext
 def rectify_binder(batch_id, org_ref, title, output):
-    import shutil
-
     from archive.binder import service as volumes
-    from archive.binder.build import build, pdf_path
+    from archive.cli_volume import build_to_file
     from archive.rectify.binder import create_evidence_volume
 
     s = _services()
@@ -228,16 +226,5 @@ def rectify_binder(batch_id, org_ref, title, output):
         except OutOfScope:
             _fail(f"反馈批次 {batch_id} 不存在 / no such batch", 2)
         volume_id = volume.id
-    outcome = build(s, volume_id)
-    if outcome.status != "done":
-        for message in outcome.errors:
-            click.echo(f"错误 / error: {message}", err=True)
-        _fail(f"案卷 {volume_id} 生成失败 / the binder was not built")
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        shutil.copyfile(pdf_path(s.settings.volumes_dir, volume_id), partial)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    target = build_to_file(s, volume_id, output)
     click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")

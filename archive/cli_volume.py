@@ -53,10 +53,23 @@ def volume_build(org_ref, category, year, retention, documents, title, made_by, 
         except (volumes.VolumeError, orgs.OrgError) as e:
             _fail(e.message, 2)
         volume_id, steps = volume.id, total_steps(len(volume.items))
-    show_bar = sys.stderr.isatty() and not as_json
-    with click.progressbar(length=steps, file=sys.stderr if show_bar else _Null(), label="组卷") as bar:
+    target = build_to_file(s, volume_id, output, steps=steps, show_bar=sys.stderr.isatty() and not as_json)
+    with s.db.session() as session:
+        volume = volumes.get(session, volume_id, user=None)
+        if as_json:
+            _echo_json(volumes.volume_dict(volume, s.standards))
+        else:
+            click.echo(f"已生成 / written: {target}（案卷 {volume.id}，档号 {volume.archive_code}，"
+                       f"{len(volume.items)} 件，{volume.page_count} 页，共 {volume.total_pages} 页）")
+
+
+def build_to_file(s, volume_id: int, output: str, *, steps: int | None = None, show_bar: bool = False) -> Path:
+    """Build a recorded volume (progress bar on a terminal) and copy its PDF to `output` without a
+    half-written file under that name; on failure print the reasons and exit 1."""
+    length = steps or 1
+    with click.progressbar(length=length, file=sys.stderr if show_bar else _Null(), label="组卷") as bar:
         def progress(step: int) -> None:
-            bar.update(step - bar.pos)
+            bar.update(min(step, length) - bar.pos)
 
         outcome = build(s, volume_id, progress=progress)
     if outcome.status != "done":
@@ -70,13 +83,7 @@ def volume_build(org_ref, category, year, retention, documents, title, made_by, 
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
-    with s.db.session() as session:
-        volume = volumes.get(session, volume_id, user=None)
-        if as_json:
-            _echo_json(volumes.volume_dict(volume, s.standards))
-        else:
-            click.echo(f"已生成 / written: {target}（案卷 {volume.id}，档号 {volume.archive_code}，"
-                       f"{len(volume.items)} 件，{volume.page_count} 页，共 {volume.total_pages} 页）")
+    return target
 
 
 @volume_group.command("list", help="列出案卷 / List volumes.")

@@ -16,11 +16,6 @@ and stashes older than a day are swept whenever a new one is made.
 """
 from __future__ import annotations
 
-import json
-import os
-import re
-import secrets
-import time
 from io import BytesIO
 from pathlib import Path
 
@@ -35,11 +30,10 @@ from archive.orgs import service as orgs
 from archive.web.errors import mark_failed
 from archive.web.filenames import content_disposition
 from archive.web.ui import bp, login_required, services
+from archive.web.ui.stash import UploadStash
 
 PER_PAGE = 50
 SAMPLE_ROWS = 20
-STASH_TOKEN = re.compile(r"^[0-9a-f]{32}$")
-STASH_TTL = 24 * 3600
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_CATEGORIES = ("脱贫户", "监测户", "边缘户")
 HOW_NAMES = {"id_number": "正文含身份证号码", "name": "正文含户主姓名和村名", "person": "人工关联"}
@@ -173,61 +167,8 @@ def ledgers_highlighted(ledger_id: int):
 
 # ---------------------------------------------------------------------------------------------- import: stash
 
-def _stash_dir() -> Path:
-    return services().settings.uploads_dir / "ledgers"
-
-
-def _stash(data: bytes, name: str) -> str:
-    folder = _stash_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.iterdir():  # forgotten previews
-        try:
-            if now - old.stat().st_mtime > STASH_TTL:
-                old.unlink()
-        except OSError:
-            pass
-    token = secrets.token_hex(16)
-    (folder / f"{token}.bin").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps({"user": g.user.id, "name": name}, ensure_ascii=False),
-                                          encoding="utf-8")
-    return token
-
-
-def _unstash(token: str) -> tuple[bytes, str] | None:
-    """The stashed file, for its owner only; None when unknown, expired or someone else's."""
-    if not STASH_TOKEN.match(token or ""):
-        return None
-    folder = _stash_dir()
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        if meta.get("user") != g.user.id:
-            return None
-        return (folder / f"{token}.bin").read_bytes(), str(meta.get("name") or "台账")
-    except (OSError, ValueError):
-        return None
-
-
-def _claim_stash(token: str) -> bool:
-    """Take the upload for one import: the rename succeeds for exactly one request."""
-    try:
-        os.rename(_stash_dir() / f"{token}.bin", _stash_dir() / f"{token}.claimed")
-        return True
-    except OSError:
-        return False
-
-
-def _release_stash(token: str) -> None:
-    try:
-        os.rename(_stash_dir() / f"{token}.claimed", _stash_dir() / f"{token}.bin")
-    except OSError:
-        pass
-
-
-def _drop_stash(token: str) -> None:
-    if STASH_TOKEN.match(token or ""):
-        for suffix in (".bin", ".claimed", ".json"):
-            (_stash_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+STASH = UploadStash("ledgers", "台账")
+_stash, _unstash, _claim_stash, _release_stash, _drop_stash = STASH.put, STASH.get, STASH.claim, STASH.release, STASH.drop
 
 
 # ---------------------------------------------------------------------------------------------- import: pages

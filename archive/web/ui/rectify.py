@@ -14,11 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-import os
-import re
-import secrets
-import time
 from io import BytesIO
 from pathlib import Path
 
@@ -35,6 +30,7 @@ from archive.rectify import deadlines, service as rectify, states
 from archive.web.errors import mark_failed
 from archive.web.filenames import content_disposition
 from archive.web.ui import bp, login_required, services
+from archive.web.ui.stash import UploadStash
 
 PER_PAGE = 50
 BOARD_CARDS = 60            # cards per column on the board; the rest through the list
@@ -42,8 +38,6 @@ DUE_DAYS = 7
 LEVELS = ("国家", "省", "市", "县", "乡镇")
 # state code -> badge class (app.css: "" grey, warn yellow, info blue, ok green)
 STATE_STYLE = {"not_started": "", "in_progress": "warn", "awaiting_acceptance": "info", "closed": "ok"}
-STASH_TOKEN = re.compile(r"^[0-9a-f]{32}$")
-STASH_TTL = 24 * 3600
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -169,61 +163,8 @@ def rectify_batch_binder(batch_id: int):
 
 # ---------------------------------------------------------------------------------------------- import
 
-def _stash_dir() -> Path:
-    return services().settings.uploads_dir / "rectify"
-
-
-def _stash(data: bytes, name: str) -> str:
-    folder = _stash_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.iterdir():  # forgotten previews
-        try:
-            if now - old.stat().st_mtime > STASH_TTL:
-                old.unlink()
-        except OSError:
-            pass
-    token = secrets.token_hex(16)
-    (folder / f"{token}.bin").write_bytes(data)
-    meta = json.dumps({"user": g.user.id, "name": name}, ensure_ascii=False)
-    (folder / f"{token}.json").write_text(meta, encoding="utf-8")
-    return token
-
-
-def _unstash(token: str) -> tuple[bytes, str] | None:
-    """The stashed file, for its owner only; None when unknown, expired or someone else's."""
-    if not STASH_TOKEN.match(token or ""):
-        return None
-    folder = _stash_dir()
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        if meta.get("user") != g.user.id:
-            return None
-        return (folder / f"{token}.bin").read_bytes(), str(meta.get("name") or "问题清单")
-    except (OSError, ValueError):
-        return None
-
-
-def _drop_stash(token: str) -> None:
-    if STASH_TOKEN.match(token or ""):
-        for suffix in (".bin", ".claimed", ".json"):
-            (_stash_dir() / f"{token}{suffix}").unlink(missing_ok=True)
-
-
-def _claim_stash(token: str) -> bool:
-    """Take the upload for one import: the rename succeeds for exactly one request."""
-    try:
-        os.rename(_stash_dir() / f"{token}.bin", _stash_dir() / f"{token}.claimed")
-        return True
-    except OSError:
-        return False
-
-
-def _release_stash(token: str) -> None:
-    try:
-        os.rename(_stash_dir() / f"{token}.claimed", _stash_dir() / f"{token}.bin")
-    except OSError:
-        pass
+STASH = UploadStash("rectify", "问题清单")
+_stash, _unstash, _claim_stash, _release_stash, _drop_stash = STASH.put, STASH.get, STASH.claim, STASH.release, STASH.drop
 
 
 FIELDS = ("title", "source", "level", "received_on", "org", "document_id", "batch")

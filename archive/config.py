@@ -6,7 +6,17 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.ingest.types import Limits
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards applied before and during parsing of an untrusted file."""
+
+    max_bytes: int = 200 * 1024 * 1024
+    max_unzipped_bytes: int = 1024 * 1024 * 1024
+    max_zip_ratio: int = 200          # uncompressed/compressed, per member
+    max_zip_members: int = 10_000
+    timeout_seconds: float = 60.0     # per-file extraction time limit
+    max_image_pixels: int = 200_000_000
 
 
 def _int_env(name: str, default: int) -> int:

@@ -297,7 +297,7 @@ def run_queries(engine, queries, docs, units, seed):
 
 def check_recall(engine, docs, requests, seed):
     """Engine totals (and the plain variant's year facet) against plain substring counts."""
-    from archive.search.analysis import match_form
+    from archive.text.analysis import match_form
 
     rng = random.Random(seed + 13)
     sample = rng.sample(list(requests), min(RECALL_SAMPLE, len(requests)))

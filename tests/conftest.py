@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from archive import create_app, jobs, migrate
 from archive.config import load_settings
 from archive.db import make_engine
-from archive.ingest.types import Limits
+from archive.config import Limits
 from archive.models import Base
 
 TEST_LIMITS = Limits(max_bytes=20 * 1024 * 1024, timeout_seconds=30)

@@ -19,9 +19,10 @@ from reportlab.pdfgen import canvas
 from archive.ingest import analyse as analyse_mod
 from archive.ingest.analyse import analyse, analyse_many, shutdown_pool
 from archive.ingest.extract.txt import decode_text
-from archive.ingest.normalize import normalize_for_index
+from archive.text.normalize import normalize_for_index
 from archive.ingest.sniff import sniff
-from archive.ingest.types import Extracted, IngestError, Limits
+from archive.ingest.types import Extracted, IngestError
+from archive.config import Limits
 
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 
@@ -300,9 +301,9 @@ def test_normalize_keeps_meaningful_chinese_symbols():
 # ---------------------------------------------------------------- process pool
 
 def test_ingest_error_survives_pickling():
-    error = IngestError("encrypted", "文件已加密，请去除密码后再上传", 422)
+    error = IngestError("encrypted", "文件已加密，请去除密码后再上传")
     back = pickle.loads(pickle.dumps(error))
-    assert (back.code, back.message, back.http_status) == (error.code, error.message, 422)
+    assert (back.code, back.message, back.kind) == (error.code, error.message, "unprocessable")
     assert str(back) == str(error)
 
 
@@ -310,7 +311,7 @@ def test_worker_errors_come_back_as_ingest_errors(tmp_path):
     (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4\n garbage")
     with pytest.raises(IngestError) as info:
         analyse(str(tmp_path / "bad.pdf"), Limits())
-    assert info.value.code == "malformed" and info.value.http_status == 422
+    assert info.value.code == "malformed" and info.value.kind == "unprocessable"
 
 
 def test_worker_has_address_space_limit():

@@ -18,7 +18,8 @@ from reportlab.pdfgen import canvas
 
 from archive.ingest.analyse import analyse, analyse_many, shutdown_pool
 from archive.ingest.sniff import sniff
-from archive.ingest.types import Extracted, IngestError, Limits
+from archive.ingest.types import Extracted, IngestError
+from archive.config import Limits
 
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -88,7 +89,7 @@ def ole_file(*streams: str) -> bytes:
 def test_oversize_refused_before_parsing(tmp_path):
     path = small_docx(tmp_path / "a.docx")
     error = refused(path, Limits(max_bytes=1024))
-    assert (error.code, error.http_status) == ("file_too_large", 413)
+    assert (error.code, error.kind) == ("file_too_large", "too_large")
     assert "1 KB" in error.message
 
 
@@ -101,7 +102,7 @@ def test_empty_file(tmp_path):
 def test_random_bytes(tmp_path):
     (tmp_path / "r.bin").write_bytes(random.Random(1).randbytes(8192))
     error = refused(tmp_path / "r.bin")
-    assert (error.code, error.http_status) == ("unsupported_type", 415)
+    assert (error.code, error.kind) == ("unsupported_type", "unsupported")
 
 
 @pytest.mark.parametrize("name, head, what", [

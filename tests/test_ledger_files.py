@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 
 from archive.ledgers import idnumber
 from archive.ledgers.highlight import AUTHOR, ERROR_FILL, SUMMARY_SHEET, WARNING_FILL, highlight
-from archive.ledgers.masking import mask_id, mask_phone, mask_text
+from archive.text.masking import mask_id, mask_phone, mask_text
 from archive.ledgers.reader import LedgerFileError, read_table
 from archive.ledgers.validate import validate
 from archive.standards import STANDARDS_DIR, StandardsError, load

@@ -380,7 +380,7 @@ def test_upload_page_and_file_results(client, services, org_tree, make_user, tmp
 
 
 def test_upload_too_large_and_duplicate_elsewhere(client, services, org_tree, make_user, tmp_path, monkeypatch):
-    from archive.ingest.types import Limits
+    from archive.config import Limits
 
     make_user("a", "黎元村")
     make_user("b", "东关村")

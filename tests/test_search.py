@@ -16,7 +16,7 @@ from archive.config import load_settings
 from archive.documents import service as documents
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
-from archive.search.analysis import match_form
+from archive.text.analysis import match_form
 from archive.search.query import QueryError
 from archive.search.service import SearchParams, search
 from tests.conftest import TEST_LIMITS, bearer

@@ -10,14 +10,14 @@ from __future__ import annotations
 from archive.auth.actor import Actor
 from archive.auth.scope import in_scope
 from archive.models import OrgUnit
+from archive.errors import FORBIDDEN, DomainError
 
 
-class Forbidden(PermissionError):
-    code = "forbidden"
+class Forbidden(DomainError):
+    kind = FORBIDDEN
 
     def __init__(self, message: str = "无权执行此操作"):
-        super().__init__(message)
-        self.message = message
+        super().__init__("forbidden", message)
 
 
 WRITERS = ("admin", "clerk")

@@ -9,11 +9,14 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from archive.models import OrgUnit, User
+from archive.errors import NOT_FOUND, DomainError
 
 
-class OutOfScope(PermissionError):
-    code = "not_found"
-    message = "记录不存在或无权访问"
+class OutOfScope(DomainError):
+    """No such record, or one outside the user's scope: the two are never told apart."""
+    kind = NOT_FOUND
+    default_code = "not_found"
+    default_message = "记录不存在或无权访问"
 
 
 def restrict(stmt: Select, user: User, org_column) -> Select:

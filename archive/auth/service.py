@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from archive.models import ROLES, ApiToken, OrgUnit, User
 from archive.models.base import utcnow
+from archive.errors import DomainError
 
 ROLE_NAMES = {"admin": "系统管理员", "clerk": "档案员", "inspector": "检查人员", "viewer": "领导"}
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
@@ -28,11 +29,8 @@ def _dummy() -> str:
     return _dummy_hash
 
 
-class AuthError(ValueError):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class AuthError(DomainError):
+    pass
 
 
 def create_user(session: Session, *, username: str, org: OrgUnit, role: str, password: str | None) -> User:

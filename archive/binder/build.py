@@ -18,6 +18,7 @@ from typing import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from archive import clock
 from archive.binder import compose, frontmatter, verify
 from archive.binder.renditions import RenditionFailed, Renditions, Source, page_count
 from archive.binder.service import VolumeError, class_name
@@ -304,9 +305,7 @@ def _notes(plan: _Plan, entries: list[_Entry], pages: int) -> str:
 
 
 def _today_text() -> str:
-    from archive.web.ui.timefmt import LOCAL_TZ  # the office's date, not UTC's
-
-    today = dt.datetime.now(LOCAL_TZ).date()
+    today = clock.today()  # the office's date, not UTC's
     return f"{today.year}年{today.month}月{today.day}日"
 
 

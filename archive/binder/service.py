@@ -17,16 +17,13 @@ from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, require_in_scope, restrict
 from archive.models import Document, OrgUnit, User, Volume, VolumeItem
 from archive.standards import Scheme, Standards
+from archive.errors import DomainError
 
 MAX_DOCUMENTS = 2000
 
 
-class VolumeError(ValueError):
+class VolumeError(DomainError):
     """A request the composer refuses: `code` for machines, `message` in Chinese for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 @dataclass(frozen=True)

@@ -21,21 +21,20 @@ from sqlalchemy.orm import Session, joinedload
 from archive.auth.scope import require_in_scope
 from archive.models import Document, OrgUnit, User
 from archive.standards import Standards
+from archive.errors import NOT_FOUND, DomainError
 
 HEADERS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "pdf": "application/pdf"}
 
 
-class CatalogueError(ValueError):
+class CatalogueError(DomainError):
     """A request the catalogue cannot answer: `code` for machines, `message` in Chinese."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 class NothingFiled(CatalogueError):
+    kind = NOT_FOUND
+
     def __init__(self, message: str):
         super().__init__("nothing_filed", message)
 

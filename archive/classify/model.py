@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.classify.rules import Decision
-from archive.search.analysis import match_form
+from archive.text.analysis import match_form
 
 NOT_POVERTY = "__not_poverty__"
 TITLE_REPEAT = 3          # the title weighs like three copies of itself

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from archive.search.analysis import match_form
+from archive.text.analysis import match_form
 from archive.standards import Scheme
 
 TITLE_WEIGHT = 3      # a keyword in the title says more than one in the body

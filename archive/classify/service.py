@@ -18,13 +18,14 @@ from archive.classify import filing
 from archive.documents import service as documents
 from archive.models import Document
 from archive.standards import Standards
+from archive.errors import UNPROCESSABLE, DomainError
 
 
-class ClassificationError(ValueError):
+class ClassificationError(DomainError):
+    kind = UNPROCESSABLE
+
     def __init__(self, message: str):
-        super().__init__(message)
-        self.code = "invalid_classification"
-        self.message = message
+        super().__init__("invalid_classification", message)
 
 
 def review_queue(session: Session, actor: Actor, *, page: int = 1, per_page: int = 50) -> tuple[int, list[Document]]:

@@ -48,8 +48,9 @@ from sqlalchemy.orm import Session
 
 from archive.auth.scope import require_in_scope
 from archive.models import Document, OrgUnit, User
-from archive.search.analysis import match_form
+from archive.text.analysis import match_form
 from archive.standards import STANDARDS_DIR, ScopeItem, Standards, level_of
+from archive.errors import DomainError
 
 STATUS_LABELS = {"present": "齐全", "uncertain": "待确认", "missing": "缺失"}
 STATUS_CSS = {"present": "ok", "uncertain": "warn", "missing": "bad"}
@@ -69,10 +70,8 @@ REASON_NOTES = {
 }
 
 
-class CompletenessError(ValueError):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
+class CompletenessError(DomainError):
+    pass
 
 
 def parse_year(raw) -> int:

@@ -18,6 +18,7 @@ from archive.classify import filing
 from archive.models import AuditEvent, Document, OrgUnit, User
 from archive.models.base import utcnow
 from archive.standards import Standards
+from archive.errors import CONFLICT, NOT_FOUND, UNPROCESSABLE, DomainError
 
 MAX_PER_PAGE = 200
 
@@ -40,33 +41,30 @@ SORTS = {
 }
 
 
-class InvalidField(ValueError):
+class InvalidField(DomainError):
+    kind = UNPROCESSABLE
+
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.code = "invalid_field"
+        super().__init__("invalid_field", message, field=field)
         self.field = field
-        self.message = message
 
 
-class RefilingRequired(ValueError):
+class RefilingRequired(DomainError):
     """A change that re-files a filed document (new 件号 and 档号, the old 档号 withdrawn) was asked
-    for without saying so: nothing was changed. The API answers 409 `refiling_required`."""
+    for without saying so: nothing was changed."""
 
-    code = "refiling_required"
+    kind = CONFLICT
 
     def __init__(self, archive_code: str, message: str):
-        super().__init__(message)
+        super().__init__("refiling_required", message, archive_code=archive_code)
         self.archive_code = archive_code
-        self.message = message
 
 
-class MoveError(ValueError):
+class MoveError(DomainError):
     """A move to another unit that cannot be made as asked (codes: org_not_found, same_org, no_suggestion)."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    kind = UNPROCESSABLE
+    KINDS = {"org_not_found": NOT_FOUND, "no_suggestion": CONFLICT}
 
 
 def get(session: Session, document_id: int, *, user: User | None, with_text: bool = False,

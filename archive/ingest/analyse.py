@@ -20,7 +20,8 @@ from pebble import ProcessExpired, ProcessPool
 from .extract import extract
 from .guards import check_image, check_zip, too_complex
 from .sniff import sniff
-from .types import IMAGE_KINDS, Extracted, IngestError, Limits
+from .types import IMAGE_KINDS, Extracted, IngestError
+from archive.config import Limits
 
 WORKERS = 2
 MEMORY_LIMIT = 4 * 1024 ** 3
@@ -97,7 +98,7 @@ def shutdown_pool() -> None:
 
 def _check_size(path: str, limits: Limits) -> None:
     if os.path.getsize(path) > limits.max_bytes:
-        raise IngestError("file_too_large", f"文件超过大小限制（{_human_size(limits.max_bytes)}）", 413)
+        raise IngestError("file_too_large", f"文件超过大小限制（{_human_size(limits.max_bytes)}）")
 
 
 def _human_size(n: int) -> str:

@@ -14,16 +14,15 @@ from archive.ingest.pipeline import IngestResult
 from archive.ingest.walk import walk
 from archive.models import Job, OrgUnit, User
 from archive.models.base import utcnow
+from archive.errors import DomainError
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 CHUNK = 1024 * 1024
 
 
-class BadUpload(ValueError):
+class BadUpload(DomainError):
     def __init__(self, message: str):
-        super().__init__(message)
-        self.code = "bad_upload"
-        self.message = message
+        super().__init__("bad_upload", message)
 
 
 def safe_relative(name: str) -> PurePosixPath:

@@ -7,7 +7,8 @@ import re
 import warnings
 import zipfile
 
-from .types import IngestError, Limits
+from .types import IngestError
+from archive.config import Limits
 
 log = logging.getLogger(__name__)
 _MB = 1024 * 1024

@@ -30,7 +30,9 @@ from archive.auth.actor import CLI, Actor
 from archive.db import Database
 from archive.ingest.analyse import analyse_many
 from archive.ingest.metadata import extract_metadata
-from archive.ingest.types import MIME_TYPES, Extracted, IngestError, Limits
+from archive.ingest.types import MIME_TYPES, Extracted, IngestError
+from archive.config import Limits
+from archive.errors import INTERNAL
 from archive.models import Document, OrgUnit
 from archive.storage import FileStore, Staged, TooLarge
 
@@ -135,12 +137,12 @@ class Pipeline:
             staged = self.store.stage(item.source, max_bytes=self.limits.max_bytes)
         except TooLarge:
             mb = self.limits.max_bytes // (1024 * 1024)
-            return item, None, _rejected(item, IngestError("file_too_large", f"文件超过大小限制（{mb} MB）", 413))
+            return item, None, _rejected(item, IngestError("file_too_large", f"文件超过大小限制（{mb} MB）"))
         except OSError as e:
-            return item, None, _rejected(item, IngestError("unreadable", f"无法读取文件：{e.strerror or e}", 422))
+            return item, None, _rejected(item, IngestError("unreadable", f"无法读取文件：{e.strerror or e}"))
         if staged.size == 0:
             staged.discard()
-            return item, None, _rejected(item, IngestError("empty_file", "文件为空", 422))
+            return item, None, _rejected(item, IngestError("empty_file", "文件为空"))
         existing = self._existing(staged.sha256)
         if existing is not None:
             staged.discard()
@@ -205,7 +207,7 @@ class Pipeline:
             except SQLAlchemyError:
                 log.exception("recording %s failed", item.name)
                 self._undo(staged, placed)
-                return _rejected(item, IngestError("internal_error", "数据库写入失败，文件未入库，请稍后重试", 500))
+                return _rejected(item, IngestError("internal_error", "数据库写入失败，文件未入库，请稍后重试", INTERNAL))
             except BaseException:
                 self._undo(staged, placed)
                 raise
@@ -244,5 +246,5 @@ def _rejected(item: Incoming, error: IngestError) -> IngestResult:
 
 
 def no_unit_error() -> IngestError:
-    return IngestError("no_org", "文件不在任何单位的文件夹内，请用 --org 指定单位", 422)
+    return IngestError("no_org", "文件不在任何单位的文件夹内，请用 --org 指定单位")
 

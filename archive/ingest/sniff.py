@@ -30,7 +30,7 @@ _KNOWN_BINARIES = (
 
 
 def _unsupported(message: str = _UNSUPPORTED) -> IngestError:
-    return IngestError("unsupported_type", message, 415)
+    return IngestError("unsupported_type", message)
 
 
 def sniff(path: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from archive.errors import TOO_LARGE, UNPROCESSABLE, UNSUPPORTED, DomainError
+
 # File kinds accepted now. DOC, WPS and OFD come later.
 KINDS = ("pdf", "docx", "xlsx", "txt", "jpeg", "png", "tiff")
 IMAGE_KINDS = ("jpeg", "png", "tiff")
@@ -19,35 +21,11 @@ MIME_TYPES = {
 }
 
 
-class IngestError(Exception):
+class IngestError(DomainError):
     """A file was refused. `code` is for machines, `message` (Chinese) for people."""
 
-    def __init__(self, code: str, message: str, http_status: int = 422):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.http_status = http_status
-
-    def __reduce__(self):
-        # Exception's default pickling replays self.args (the one formatted
-        # string) into __init__, which fails; worker processes must be able to
-        # send this error back intact.
-        return (type(self), (self.code, self.message, self.http_status), self.__dict__)
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message}
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Guards applied before and during parsing of an untrusted file."""
-
-    max_bytes: int = 200 * 1024 * 1024
-    max_unzipped_bytes: int = 1024 * 1024 * 1024
-    max_zip_ratio: int = 200          # uncompressed/compressed, per member
-    max_zip_members: int = 10_000
-    timeout_seconds: float = 60.0     # per-file extraction time limit
-    max_image_pixels: int = 200_000_000
+    kind = UNPROCESSABLE
+    KINDS = {"file_too_large": TOO_LARGE, "unsupported_type": UNSUPPORTED}
 
 
 @dataclass

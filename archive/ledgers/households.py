@@ -24,6 +24,7 @@ from archive.auth.scope import OutOfScope, require_in_scope
 from archive.models import (Document, Household, HouseholdDocument, HouseholdMember, HouseholdYear, Ledger,
                             LedgerRow, OrgUnit, User)
 from archive.models.base import utcnow
+from archive.errors import CONFLICT, NOT_FOUND, DomainError
 
 MAX_PER_PAGE = 200
 # Fields about one person, not the household: left out of a year's figures.
@@ -33,10 +34,8 @@ _HEAD_RELATIONS = ("户主", "本人")
 _ID_CHUNK = 500
 
 
-class HouseholdError(ValueError):
-    def __init__(self, code: str, message: str, http_status: int = 400):
-        super().__init__(message)
-        self.code, self.message, self.http_status = code, message, http_status
+class HouseholdError(DomainError):
+    KINDS = {"document_not_found": NOT_FOUND, "already_linked": CONFLICT}
 
 
 @dataclass(frozen=True)
@@ -444,10 +443,10 @@ def link_document(session: Session, actor: Actor, household: Household, document
     try:
         doc = documents.get(session, document_id, user=actor.user)
     except OutOfScope:
-        raise HouseholdError("document_not_found", f"文件 {document_id} 不存在、在回收站中或无权访问", 404) from None
+        raise HouseholdError("document_not_found", f"文件 {document_id} 不存在、在回收站中或无权访问") from None
     link = next((d for d in household.documents if d.document_id == doc.id), None)
     if link is not None and link.how != "excluded":
-        raise HouseholdError("already_linked", f"《{doc.title[:40]}》已在该户档案中", 409)
+        raise HouseholdError("already_linked", f"《{doc.title[:40]}》已在该户档案中")
     if link is None:
         link = HouseholdDocument(document_id=doc.id, document=doc, how="person")
         household.documents.append(link)

@@ -45,8 +45,10 @@ from typing import Any, Iterator
 from xml.etree import ElementTree
 
 from archive.ingest.guards import check_zip
-from archive.ingest.types import IngestError, Limits
+from archive.ingest.types import IngestError
+from archive.config import Limits
 from archive.standards import LedgerType
+from archive.errors import UNPROCESSABLE, DomainError
 
 MAX_BYTES = 60 * 1024 * 1024
 MAX_ROWS = 300_000            # data rows of one ledger (a county's members fit)
@@ -60,18 +62,12 @@ _CHUNK = 1 << 20
 log = logging.getLogger(__name__)
 
 
-class LedgerFileError(ValueError):
+class LedgerFileError(DomainError):
     """The file cannot be read as a ledger at all. `code` for machines, `message` (Chinese) for people.
     Codes: empty_file, too_large, encrypted, malformed, unsupported_type, bad_encoding, zip_bomb,
     xml_entity, too_complex, too_many_rows, no_header, empty."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message}
+    kind = UNPROCESSABLE
 
 
 @dataclass

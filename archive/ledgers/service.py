@@ -28,6 +28,7 @@ from archive.auth import policy
 from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, in_scope, require_in_scope
 from archive.models import Document, Ledger, LedgerProblem, LedgerRow, OrgUnit, User
+from archive.errors import CONFLICT, NOT_FOUND, UNPROCESSABLE, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +36,11 @@ MAX_PER_PAGE = 200
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 
-class LedgerError(ValueError):
-    """A request refused for its content: `code` for machines, `message` in Chinese for people,
-    `http_status` for the API (400 unless said otherwise)."""
+class LedgerError(DomainError):
+    """A request refused for its content: `code` for machines, `message` in Chinese for people."""
 
-    def __init__(self, code: str, message: str, http_status: int = 400):
-        super().__init__(message)
-        self.code, self.message, self.http_status = code, message, http_status
+    KINDS = {"duplicate_out_of_scope": CONFLICT, "duplicate_in_trash": CONFLICT,
+             "already_imported": CONFLICT, "already_linked": CONFLICT, "document_not_found": NOT_FOUND}
 
 
 @dataclass
@@ -164,7 +163,7 @@ def import_ledger(session: Session, services, actor: Actor, data: bytes, name: s
     lt = given or (standards.ledger_types.get(table.type_key) if table.type_key else None)
     if lt is None:
         names = "、".join(f"{k}（{t.name}）" for k, t in standards.ledger_types.items())
-        raise LedgerError("unknown_type", f"无法从表头判断台账类型，请指定类型：{names}", 422)
+        raise LedgerError("unknown_type", f"无法从表头判断台账类型，请指定类型：{names}", UNPROCESSABLE)
     from archive.ledgers.households import other_unit_ids
 
     report = validate(table, lt, other_ids=other_unit_ids(session, table, lt, org))
@@ -196,16 +195,16 @@ def _save(session: Session, services, actor: Actor, data: bytes, name: str, org:
     session.commit()
     result = services.pipeline.ingest(Incoming(source=io.BytesIO(archived), name=archived_name, org=org), actor)
     if result.status == "rejected":
-        raise LedgerError(result.error.code, f"{name}：{result.error.message}", result.error.http_status)
+        raise LedgerError(result.error.code, f"{name}：{result.error.message}", result.error.kind)
     doc = session.get(Document, result.document.id)
     if result.status == "duplicate":
         if actor.user is not None and not in_scope(actor.user, doc.org):
-            raise LedgerError("duplicate_out_of_scope", "相同的文件已由其他单位归档", 409)
+            raise LedgerError("duplicate_out_of_scope", "相同的文件已由其他单位归档")
         if doc.deleted_at is not None:
-            raise LedgerError("duplicate_in_trash", "相同的文件在回收站中，请联系系统管理员恢复", 409)
+            raise LedgerError("duplicate_in_trash", "相同的文件在回收站中，请联系系统管理员恢复")
         earlier = session.scalar(select(Ledger.id).where(Ledger.document_id == doc.id).limit(1))
         if earlier is not None:
-            raise LedgerError("already_imported", f"该台账文件已导入过（台账 {earlier}）", 409)
+            raise LedgerError("already_imported", f"该台账文件已导入过（台账 {earlier}）")
     try:
         ledger = _store(session, actor, doc, name, org, lt, outcome)
         outcome.households = apply_ledger(session, ledger, lt, outcome.report)
@@ -223,7 +222,7 @@ def _save(session: Session, services, actor: Actor, data: bytes, name: str, org:
             if result.status == "stored":
                 _remove_new_document(services, result.document.id, result.document.sha256)
             raise
-        raise LedgerError("already_imported", f"该台账文件已导入过（台账 {earlier}）", 409) from None
+        raise LedgerError("already_imported", f"该台账文件已导入过（台账 {earlier}）") from None
     except BaseException:
         session.rollback()
         if result.status == "stored":

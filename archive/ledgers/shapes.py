@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from archive.ledgers.masking import mask_id, mask_phone, mask_text
+from archive.text.masking import mask_id, mask_phone, mask_text
 from archive.models import Household, HouseholdDocument, HouseholdYear, Ledger, LedgerRow, OrgUnit
 
 _ID_KINDS = ("id_number",)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.ledgers import idnumber
-from archive.ledgers.masking import mask_id, mask_phone, mask_text
+from archive.text.masking import mask_id, mask_phone, mask_text
 from archive.ledgers.reader import Table
 from archive.standards import LedgerField, LedgerType
 

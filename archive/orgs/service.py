@@ -10,16 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.models import OrgUnit
+from archive.errors import NOT_FOUND, DomainError
 
 SEPARATORS = re.compile(r"\s*[/／\\]\s*")
 CODE_LENGTHS = (2, 4, 6, 9, 12)  # province, city, county, township, village prefixes of 统计用区划代码
 
 
-class OrgError(ValueError):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class OrgError(DomainError):
+    KINDS = {"org_not_found": NOT_FOUND}
 
 
 def split_path(path: str) -> list[str]:

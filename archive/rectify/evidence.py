@@ -111,7 +111,7 @@ def upload(session: Session, services, actor: Actor, item: RectificationItem, so
 
     A byte-identical document already in the archive (in scope, not in the trash) is linked as it
     stands, its classification untouched (status "duplicate"). Rejected files raise RectifyError
-    with the ingest's code and reason (`http_status` attribute). Commits: the ingest has committed
+    with the ingest's code, reason and kind. Commits: the ingest has committed
     its own unit of work, so this one must be settled here too (or undone)."""
     from archive.classify import service as classify
     from archive.ingest.pipeline import Incoming
@@ -128,9 +128,7 @@ def upload(session: Session, services, actor: Actor, item: RectificationItem, so
     pipeline = dataclasses.replace(services.pipeline, standards=None)
     result = pipeline.ingest(Incoming(source=source, name=name, org=target), actor)
     if result.status == "rejected":
-        error = RectifyError(result.error.code, result.error.message)
-        error.http_status = result.error.http_status
-        raise error
+        raise RectifyError(result.error.code, result.error.message, result.error.kind)
     doc = session.get(Document, result.document.id)
     if result.status == "duplicate":
         if actor.user is not None and not in_scope(actor.user, doc.org):

@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.ingest.guards import check_zip
-from archive.ingest.types import IngestError, Limits
+from archive.ingest.types import IngestError
+from archive.config import Limits
+from archive.errors import UNPROCESSABLE, DomainError
 from archive.rectify.states import STATES
 
 log = logging.getLogger(__name__)
@@ -90,16 +92,10 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
-class ImportFileError(ValueError):
+class ImportFileError(DomainError):
     """The file cannot be read as a 问题清单 at all. `code` for machines, `message` (Chinese) for people."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message}
+    kind = UNPROCESSABLE
 
 
 @dataclass

@@ -27,16 +27,16 @@ from archive.models.rectify import SOURCES, item_units
 from archive.rectify import states
 from archive.rectify.shapes import evidence_count, today
 from archive.rectify.states import IllegalTransition  # noqa: F401  (re-exported for callers)
+from archive.errors import CONFLICT, NOT_FOUND, DomainError
 
 MAX_PER_PAGE = 200
 
 
-class RectifyError(ValueError):
+class RectifyError(DomainError):
     """A request refused for its content: `code` for machines, `message` in Chinese for people."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
+    KINDS = {"document_not_found": NOT_FOUND, "item_closed": CONFLICT, "already_linked": CONFLICT,
+             "duplicate_out_of_scope": CONFLICT, "duplicate_in_trash": CONFLICT, "no_evidence_class": CONFLICT}
 
 
 # ------------------------------------------------------------------------------------------- parsing

@@ -1,11 +1,10 @@
 """Rectification records as JSON-ready dicts (the API answers with them, the pages and the CLI show
-them), and the two small facts they need: today's date where the office is, and the evidence that counts."""
+them), and the evidence that counts."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from archive.clock import today
 from archive.models import Document, ItemEvent, ItemEvidence, OrgUnit, RectificationItem, User
 from archive.rectify import states
 
@@ -18,15 +17,6 @@ EVENT_NAMES = states.ACTIONS | {
 def evidence_count(item: RectificationItem) -> int:
     """Evidence that counts: linked documents not in the trash."""
     return sum(1 for e in item.evidence if e.document.deleted_at is None)
-
-
-def today() -> dt.date:
-    """Today where the office is (ARCHIVE_TIMEZONE, default Asia/Shanghai, as web/ui/timefmt.py)."""
-    try:
-        zone = ZoneInfo(os.environ.get("ARCHIVE_TIMEZONE") or "Asia/Shanghai")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = dt.timezone(dt.timedelta(hours=8))
-    return dt.datetime.now(zone).date()
 
 
 def _user_ref(user: User | None) -> dict | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from archive.errors import CONFLICT, DomainError
 
 STATES = {
     "not_started": "未整改",
@@ -46,12 +47,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 OPEN_STATES = ("not_started", "in_progress")
 
 
-class IllegalTransition(ValueError):
-    """An action refused: `code` for machines, `message` (Chinese) for people. The API answers 409."""
+class IllegalTransition(DomainError):
+    """An action the item's state does not allow: `code` for machines, `message` (Chinese) for people."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
+    kind = CONFLICT
 
 
 @dataclass(frozen=True)

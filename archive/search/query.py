@@ -13,16 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archive.search.analysis import match_form
+from archive.text.analysis import match_form
+from archive.errors import DomainError
 
 _TOKENS = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
 
-class QueryError(ValueError):
+class QueryError(DomainError):
     def __init__(self, message: str):
-        super().__init__(message)
-        self.code = "bad_query"
-        self.message = message
+        super().__init__("bad_query", message)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from archive.models import Document, OrgUnit, User
 from archive.search.engine import SearchRequest
 from archive.search.indexer import SearchIndex
 from archive.search.query import QueryError, parse
-from archive.ledgers.masking import mask_text
+from archive.text.masking import mask_text
 from archive.search.snippets import display_form, find_spans, highlight, snippet
 
 MAX_PER_PAGE = 100

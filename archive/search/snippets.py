@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from archive.ingest.normalize import _TABLE
+from archive.text.normalize import CHAR_TABLE
 
 WINDOW = 120  # characters of context in a snippet
 _WHITESPACE = re.compile(r"\s+")
@@ -26,7 +26,7 @@ def _pattern(term: str) -> re.Pattern:
 
 def display_form(text: str) -> str:
     """The text as snippets show it: normalised character for character (positions kept)."""
-    return text.translate(_TABLE)
+    return text.translate(CHAR_TABLE)
 
 
 def find_spans(display: str, terms: list[str]) -> list[tuple[int, int]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Document, Index, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
-from archive.search.analysis import token_string
+from archive.text.analysis import token_string
 from archive.search.engine import (BOOSTS, TEXT_FIELDS, EngineResult, IndexDoc, SearchRequest,
                                    date_number, single_char_pattern)
 

@@ -9,7 +9,7 @@ from whoosh import sorting
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 
-from archive.search.analysis import token_string
+from archive.text.analysis import token_string
 from archive.search.engine import (BOOSTS, TEXT_FIELDS, EngineResult, IndexDoc, SearchRequest,
                                    date_number, single_char_pattern)
 

@@ -15,7 +15,8 @@ from archive.ingest.batch import BadUpload, result_counts, stage_upload
 from archive.ingest.pipeline import Incoming
 from archive.models import Job
 from archive.orgs import service as orgs
-from archive.web.errors import api_error
+from archive.web.session import services, unit_of_work
+from archive.web.errors import api_error, status_for
 from archive.web.openapi import ID_PARAM, documented, error_response, json_response, ref
 from archive.web.openapi import document as openapi_document
 from archive.web.filenames import send_original, send_rendition
@@ -23,26 +24,8 @@ from archive.web.filenames import send_original, send_rendition
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _services():
-    from flask import current_app
-
-    return current_app.extensions["archive"]
-
-
-@bp.before_request
-def open_session():
-    g.session = _services().db.sessions()
-
-
-@bp.teardown_request
-def close_session(exc):
-    session = g.pop("session", None)
-    if session is not None:
-        if exc is None and not g.get("rollback"):
-            session.commit()
-        else:
-            session.rollback()
-        session.close()
+_services = services
+unit_of_work(bp)
 
 
 def login_required(view):
@@ -138,7 +121,7 @@ def upload_document():
     org = _org_param()
     result = _services().pipeline.ingest(Incoming(source=upload.stream, name=upload.filename, org=org), g.actor)
     if result.status == "rejected":
-        return api_error(result.error.http_status, result.error.code, result.error.message)
+        return api_error(status_for(result.error), result.error.code, result.error.message)
     doc = result.document
     if result.status == "duplicate" and not in_scope(g.user, doc.org):
         # Duplicate of a document the uploader may not see: say so without revealing it.

@@ -10,7 +10,7 @@ from flask import g, jsonify, request, send_file, url_for
 from archive.auth import policy
 from archive.ledgers import households as hh, service as ledgers, shapes
 from archive.web.api import _org_param, _services, bp, login_required
-from archive.web.errors import api_error
+from archive.web.errors import api_error, status_for
 from archive.web.filenames import content_disposition
 from archive.web.openapi import ID_PARAM, SCHEMAS, documented, error_response, json_response, ref
 
@@ -89,13 +89,10 @@ SCHEMAS["HouseholdDetail"] = {"allOf": [ref("Household"), {"type": "object", "pr
     "documents": {"type": "array", "items": ref("HouseholdDocument")},
     "file_check": ref("HouseholdFileCheck")}}]}
 
-_STATUS = {"already_linked": 409, "document_not_found": 404}
-
-
 @bp.errorhandler(ledgers.LedgerError)
 @bp.errorhandler(hh.HouseholdError)
 def ledger_error(exc):
-    return api_error(getattr(exc, "http_status", None) or _STATUS.get(exc.code, 400), exc.code, exc.message)
+    return api_error(status_for(exc), exc.code, exc.message)
 
 
 def _flag(value) -> bool:

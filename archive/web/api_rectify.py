@@ -11,7 +11,7 @@ from archive.auth.scope import scoped_org
 from archive.orgs import service as orgs
 from archive.rectify import deadlines, evidence, service as rectify, states
 from archive.web.api import _org_param, _services, bp, login_required
-from archive.web.errors import api_error
+from archive.web.errors import api_error, status_for
 from archive.web.filenames import content_disposition
 from archive.web.openapi import ID_PARAM, SCHEMAS, documented, error_response, json_response, ref
 
@@ -87,13 +87,9 @@ _LIST_PARAMS = [{"name": n, "in": "query", "schema": s, "description": d} for n,
 _ACTION_PARAM = {"name": "action", "in": "path", "required": True,
                  "schema": {"type": "string", "enum": list(states.ACTIONS)}}
 
-_STATUS = {"document_not_found": 404, "item_closed": 409, "already_linked": 409, "duplicate_out_of_scope": 409,
-           "duplicate_in_trash": 409, "no_evidence_class": 409}
-
-
 @bp.errorhandler(rectify.RectifyError)
 def rectify_error(exc: rectify.RectifyError):
-    status = getattr(exc, "http_status", None) or _STATUS.get(exc.code, 400)
+    status = status_for(exc)
     return api_error(status, exc.code, exc.message)
 
 

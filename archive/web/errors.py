@@ -6,6 +6,8 @@ import logging
 from flask import Flask, g, has_request_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from archive import errors
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -20,7 +22,15 @@ MESSAGES = {
     500: ("internal_error", "服务器内部错误，请联系管理员"),
 }
 
+# What each kind of domain refusal (archive/errors.py) answers over HTTP: the one mapping.
+STATUS_BY_KIND = {
+    errors.INVALID: 400, errors.NOT_FOUND: 404, errors.FORBIDDEN: 403, errors.CONFLICT: 409,
+    errors.UNPROCESSABLE: 422, errors.TOO_LARGE: 413, errors.UNSUPPORTED: 415, errors.INTERNAL: 500,
+}
 
+
+def status_for(exc: errors.DomainError) -> int:
+    return STATUS_BY_KIND.get(exc.kind, 400)
 
 
 def mark_failed() -> None:

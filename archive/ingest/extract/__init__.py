@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import importlib
 
-from ..types import IMAGE_KINDS, Extracted, IngestError, Limits
+from ..types import IMAGE_KINDS, Extracted, IngestError
+from archive.config import Limits
 
 
 def extract(path: str, kind: str, limits: Limits) -> Extracted:
     module = "image" if kind in IMAGE_KINDS else kind
     if module not in ("pdf", "docx", "xlsx", "txt", "image"):
-        raise IngestError("unsupported_type", "不支持的文件类型", 415)
+        raise IngestError("unsupported_type", "不支持的文件类型")
     # Imported on first use so a web process that only sniffs stays light.
     extractor = importlib.import_module(f"{__name__}.{module}")
     result = extractor.extract(path, limits)

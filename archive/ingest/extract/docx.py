@@ -10,7 +10,8 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from ..guards import parser_guard
-from ..types import Extracted, Limits
+from ..types import Extracted
+from archive.config import Limits
 
 _TITLE_STYLES = {"title", "heading 1", "标题", "标题 1", "标题1"}
 _PAGES = re.compile(rb"<(?:\w+:)?Pages>\s*(\d+)\s*</")

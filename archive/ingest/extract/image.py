@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..guards import check_pixels, open_image, parser_guard
-from ..types import Extracted, Limits
+from ..types import Extracted
+from archive.config import Limits
 
 _MAX_FRAMES = 10_000
 

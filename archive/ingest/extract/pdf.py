@@ -8,7 +8,8 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
 from ..guards import parser_guard
-from ..types import Extracted, IngestError, Limits
+from ..types import Extracted, IngestError
+from archive.config import Limits
 
 PAGE_SEPARATOR = "\n\f\n"
 _MIN_CHARS_PER_PAGE = 10   # below this on average, the text layer is not the content

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import codecs
 
-from ..types import Extracted, IngestError, Limits
+from ..types import Extracted, IngestError
+from archive.config import Limits
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

@@ -6,7 +6,8 @@ import datetime as dt
 import openpyxl
 
 from ..guards import parser_guard
-from ..types import Extracted, Limits
+from ..types import Extracted
+from archive.config import Limits
 
 
 @parser_guard("Excel 文件（XLSX）损坏，无法读取")

@@ -16,17 +16,14 @@ from archive.auth.policy import Forbidden
 from archive.auth.scope import OutOfScope
 from archive.models import User
 from archive.web.errors import error_page
+from archive.web.session import services, unit_of_work
 
 bp = Blueprint("ui", __name__)
-
-
-def services():
-    return current_app.extensions["archive"]
+unit_of_work(bp)
 
 
 @bp.before_request
-def open_session():
-    g.session = services().db.sessions()
+def load_user():
     g.user = None
     user_id = session.get("uid")
     if user_id is not None:
@@ -37,17 +34,6 @@ def open_session():
             g.actor = Actor(user, request.remote_addr, request.user_agent.string)
         else:
             session.clear()
-
-
-@bp.teardown_request
-def close_session(exc):
-    db_session = g.pop("session", None)
-    if db_session is not None:
-        if exc is None and not g.get("rollback"):
-            db_session.commit()
-        else:
-            db_session.rollback()
-        db_session.close()
 
 
 # The side menu: (group heading, label, endpoint, roles that see it; None = everyone).

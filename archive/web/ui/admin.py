@@ -22,7 +22,7 @@ from archive.models.base import utcnow
 from archive.orgs import service as orgs
 from archive.web.filenames import content_disposition
 from archive.web.ui import bp, login_required, start_session
-from archive.web.ui.timefmt import LOCAL_TZ, LOCAL_TZ_NAME, local_time
+from archive.clock import LOCAL_TZ, LOCAL_TZ_NAME, local_time
 
 AUDIT_PER_PAGE = 50
 USER_AUDIT_ROWS = 20

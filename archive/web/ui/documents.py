@@ -23,7 +23,7 @@ from archive.models.audit import ACTIONS
 from archive.orgs import service as orgs
 from archive.web.errors import error_page, mark_failed
 from archive.web.filenames import content_disposition, send_original, send_rendition
-from archive.web.ui.timefmt import local_time
+from archive.clock import local_time
 from archive.web.ui import bp, login_required, services
 
 PER_PAGE = 50

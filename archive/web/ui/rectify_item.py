@@ -13,7 +13,7 @@ from archive.auth import policy
 from archive.auth.scope import restrict
 from archive.models import Document
 from archive.rectify import evidence, service as rectify, states
-from archive.web.errors import mark_failed
+from archive.web.errors import mark_failed, status_for
 from archive.web.ui import bp, login_required, services
 from archive.web.ui.rectify import DUE_DAYS, _int
 
@@ -134,7 +134,7 @@ def rectify_item_upload(item_id: int):
     try:
         result = evidence.upload(g.session, services(), g.actor, item, upload.stream, upload.filename)
     except rectify.RectifyError as e:
-        return _refused(item_id, f"未上传：{e.message}", getattr(e, "http_status", None) or 409)
+        return _refused(item_id, f"未上传：{e.message}", status_for(e) if e.kind != "invalid" else 409)
     doc = result.document
     how = "与档案中已有的文件相同，已直接关联" if result.status == "duplicate" else "已入库、归档并关联"
     flash(f"佐证材料《{doc.title}》{how}（档号 {doc.archive_code or '未编'}）", "ok")

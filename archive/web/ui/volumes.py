@@ -24,7 +24,7 @@ from archive.standards import Scheme
 from archive.web.errors import error_page, mark_failed
 from archive.web.filenames import content_disposition
 from archive.web.ui import bp, login_required, services
-from archive.web.ui.timefmt import local_time
+from archive.clock import local_time
 
 PER_PAGE = 50
 STATUS_LABELS = {"queued": ("排队中", "warn"), "building": ("生成中", "warn"), "done": ("完成", "ok"),

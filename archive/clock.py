@@ -1,5 +1,5 @@
-"""Times as the office reads them. Stored in UTC; shown in the installation's zone
-(ARCHIVE_TIMEZONE, default Asia/Shanghai: China keeps one zone, UTC+8, all year)."""
+"""The office's clock. Times are stored in UTC and shown, and days counted, in the installation's
+zone (ARCHIVE_TIMEZONE, default Asia/Shanghai: China keeps one zone, UTC+8, all year)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,6 +16,15 @@ def _zone() -> dt.tzinfo:
 
 LOCAL_TZ = _zone()
 LOCAL_TZ_NAME = "北京时间" if str(LOCAL_TZ) in ("Asia/Shanghai", "UTC+8") else str(LOCAL_TZ)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def today() -> dt.date:
+    """Today where the office is (a deadline passes at the office's midnight, not UTC's)."""
+    return dt.datetime.now(LOCAL_TZ).date()
 
 
 def local_time(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:

@@ -9,7 +9,7 @@ whitespace removed, so that a phrase broken across lines in a PDF still matches.
 """
 from __future__ import annotations
 
-from archive.ingest.normalize import _TABLE  # the same character table as the stored normalisation
+from archive.text.normalize import CHAR_TABLE  # the same character table as the stored normalisation
 
 
 def _fold(ch: str) -> str:
@@ -25,7 +25,7 @@ def _lowered(display: str) -> str:
 
 def match_form(text: str) -> str:
     """Normalised, lower-cased, whitespace removed: the string queries are matched against."""
-    return "".join(_lowered(text.translate(_TABLE)).split())
+    return "".join(_lowered(text.translate(CHAR_TABLE)).split())
 
 
 def bigrams(text: str) -> list[str]:

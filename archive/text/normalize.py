@@ -16,17 +16,17 @@ from __future__ import annotations
 import re
 
 _KEEP = set("，；：！？")
-_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP}
-_TABLE.update({0x3000: " ", 0x00A0: " ", 0x202F: " ", 0x205F: " "})
-_TABLE.update({cp: " " for cp in range(0x2000, 0x200B)})            # en/em/thin spaces
-_TABLE.update({cp: None for cp in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})  # zero-width
-_TABLE.update({0x2028: "\n", 0x2029: "\n", 0x0085: "\n"})
+CHAR_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP}
+CHAR_TABLE.update({0x3000: " ", 0x00A0: " ", 0x202F: " ", 0x205F: " "})
+CHAR_TABLE.update({cp: " " for cp in range(0x2000, 0x200B)})            # en/em/thin spaces
+CHAR_TABLE.update({cp: None for cp in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})  # zero-width
+CHAR_TABLE.update({0x2028: "\n", 0x2029: "\n", 0x0085: "\n"})
 
 _SPACES = re.compile(r"[^\S\n]+")        # whitespace other than newline
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def normalize_for_index(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TABLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(CHAR_TABLE)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

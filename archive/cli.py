@@ -222,8 +222,9 @@ def check_cmd(as_json: bool, repair: bool):
 @click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
 @with_appcontext
 def search_cmd(query, org_ref, category, year, kinds, sort, limit, page, as_json):
-    from archive.search.query import QueryError
-    from archive.search.service import SearchParams, parse_year_range, search
+    from archive.errors import DomainError
+    from archive.search.service import SearchParams, search
+    from archive.values import parse_year_range
 
     s = _services()
     with s.db.session() as session:
@@ -233,7 +234,7 @@ def search_cmd(query, org_ref, category, year, kinds, sort, limit, page, as_json
             result = search(session, s.search, user=None, params=SearchParams(
                 q=query, org=org, categories=list(category), kinds=list(kinds), year_from=year_from,
                 year_to=year_to, sort=sort, page=page, per_page=limit))
-        except (QueryError, orgs.OrgError) as e:
+        except DomainError as e:
             _fail(e.message, 2)
         data = result.as_dict()
     if as_json:
@@ -383,6 +384,7 @@ def classifier_train(as_json: bool):
 @with_appcontext
 def catalogue_cmd(org_ref: str, year: str, retention: str, class_code: str | None, output: str):
     from archive import catalogue
+    from archive.errors import DomainError
 
     fmt = Path(output).suffix.lower().lstrip(".")
     if fmt not in catalogue.FORMATS:
@@ -394,7 +396,7 @@ def catalogue_cmd(org_ref: str, year: str, retention: str, class_code: str | Non
                                      retention=retention, class_code=class_code, user=None)
         except catalogue.NothingFiled as e:
             _fail(e.message, 1)
-        except (catalogue.CatalogueError, orgs.OrgError) as e:
+        except DomainError as e:
             _fail(e.message, 2)
     target = Path(output)
     partial = target.with_name(f".{target.name}.part")
@@ -417,14 +419,16 @@ def catalogue_cmd(org_ref: str, year: str, retention: str, class_code: str | Non
 @with_appcontext
 def completeness_cmd(org_ref: str, year: str, no_body: bool, as_json: bool):
     from archive.completeness.export import text_lines
-    from archive.completeness.service import CompletenessError, check, parse_year
+    from archive.completeness.service import check
+    from archive.errors import DomainError
+    from archive.values import parse_year
 
     s = _services()
     with s.db.session() as session:
         try:
             report = check(session, s.standards, user=None, org=orgs.resolve(session, org_ref),
                            year=parse_year(year), body=not no_body)
-        except (CompletenessError, orgs.OrgError) as e:
+        except DomainError as e:
             _fail(e.message, 2)
     if as_json:
         _echo_json(report.as_dict())

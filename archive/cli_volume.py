@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from archive.errors import DomainError
+from archive.values import parse_year
 from archive.auth.actor import CLI
 from archive.binder import service as volumes
 from archive.binder.build import build, pdf_path, total_steps
@@ -45,12 +47,12 @@ def volume_build(org_ref, category, year, retention, documents, title, made_by, 
         try:
             org = orgs.resolve(session, org_ref)
             category, retention = volumes.class_and_retention(s.standards, org, category, retention)
-            spec = volumes.Spec(org=org, category=category, year=volumes.parse_year(year), retention=retention,
+            spec = volumes.Spec(org=org, category=category, year=parse_year(year), retention=retention,
                                 documents=volumes.parse_document_ids(documents), title=title,
                                 filing_no=filing_no, made_by=made_by, checked_by=checked_by,
                                 double_sided=double_sided, spine=spine, filing_stamp=not no_stamp)
             volume = volumes.create(session, s.standards, CLI, spec)
-        except (volumes.VolumeError, orgs.OrgError) as e:
+        except DomainError as e:
             _fail(e.message, 2)
         volume_id, steps = volume.id, total_steps(len(volume.items))
     target = build_to_file(s, volume_id, output, steps=steps, show_bar=sys.stderr.isatty() and not as_json)

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from archive.values import InvalidValue
 from archive import catalogue
 from archive.auth.actor import CLI
 from archive.catalogue.service import HEADERS, Catalogue, Row
@@ -103,7 +104,7 @@ def test_subtree_class_filter_and_parameters(services, org_tree, filed):
         _build(services, org_tree, class_code="9999")
     assert e.value.code == "invalid_class"
     for bad in ("20x0", "", "99999"):
-        with pytest.raises(catalogue.CatalogueError) as e:
+        with pytest.raises(InvalidValue) as e:
             _build(services, org_tree, year=bad)
         assert e.value.code in ("invalid_year", "missing_year")
     with pytest.raises(catalogue.CatalogueError) as e:

@@ -270,7 +270,7 @@ def test_api_report_scope_and_year(client, make_user, archive):
     assert other.status_code == 404
     assert client.get("/api/v1/completeness", headers=bearer(village)).status_code == 400
     bad = client.get("/api/v1/completeness?year=abc", headers=bearer(village))
-    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_year"
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_year"
     assert client.get("/api/v1/completeness?year=2020").status_code == 401
 
     r = client.get("/api/v1/completeness", query_string={"org": "410502100000", "year": 2020}, headers=bearer(town))

@@ -44,13 +44,6 @@ class Spec:
     filing_stamp: bool = True
 
 
-def parse_year(value) -> int:
-    text = str(value if value is not None else "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) == 4 and 1000 <= int(text) <= 9999):
-        raise VolumeError("invalid_year", f"年度“{text[:20]}”无效，应为四位数字，如 2020")
-    return int(text)
-
-
 def parse_retention(standards: Standards, value) -> str:
     try:
         return standards.normalise_retention(str(value or "").strip())

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from archive.auth.scope import require_in_scope
 from archive.models import Document, OrgUnit, User
 from archive.standards import Standards
+from archive.values import parse_year
 from archive.errors import NOT_FOUND, DomainError
 
 HEADERS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
@@ -99,15 +100,6 @@ def display_title(title: str, made_up: bool) -> str:
     if made_up and not re.fullmatch(r"[\[［].*[\]］]", title):
         return f"[{title}]"
     return title
-
-
-def parse_year(value) -> int:
-    text = str(value if value is not None else "").strip()
-    if not text:
-        raise CatalogueError("missing_year", "缺少年度（year）")
-    if not (text.isdigit() and len(text) == 4 and 1000 <= int(text) <= 9999):
-        raise CatalogueError("invalid_year", f"年度“{text[:20]}”无效，应为四位数字，如 2020")
-    return int(text)
 
 
 def parse_retention(standards: Standards, value) -> str:

@@ -59,7 +59,6 @@ LEVEL_LABELS = {"province": "省", "city": "市", "county": "县（区）", "tow
 MATCH_LABELS = {"class+title": "类目与题名", "class": "类目", "title": "题名", "shared_class": "类目（多项共用）",
                 "body": "正文关键词"}
 DOCUMENTS_SHOWN = 20  # documents listed per item; `count` says how many there are
-YEAR_MIN, YEAR_MAX = 1000, 9999
 # Notes are shown to offices as they are (page, API, XLSX): Chinese only.
 HOUSEHOLD_NOTE = "按户核对待贫困户名册建立后提供，此处为找到的文件数"
 OPTIONAL_NOTE = "非必需项，缺失不影响完整性（如退出材料只在退出年度产生）"
@@ -72,20 +71,6 @@ REASON_NOTES = {
 
 class CompletenessError(DomainError):
     pass
-
-
-def parse_year(raw) -> int:
-    """A year from a request or option; CompletenessError when missing or not a plausible year."""
-    text = str(raw if raw is not None else "").strip()
-    if not text:
-        raise CompletenessError("missing_year", "请指定年度（year） / year is required")
-    try:
-        year = int(text)
-    except ValueError:
-        raise CompletenessError("bad_year", f"年度“{text}”无效 / invalid year") from None
-    if not YEAR_MIN <= year <= YEAR_MAX:
-        raise CompletenessError("bad_year", f"年度“{text}”无效 / invalid year")
-    return year
 
 
 # ------------------------------------------------------------------------------------------ results

@@ -151,15 +151,3 @@ def _class_name(code: str) -> str:
     return code
 
 
-def parse_year_range(value: str | None) -> tuple[int | None, int | None]:
-    """"2020" or "2019-2021" (also 2019~2021, 2019—2021); blank → no limit."""
-    if not value or not value.strip():
-        return None, None
-    import re
-
-    m = re.fullmatch(r"\s*(\d{4})\s*(?:[-~—–至到]\s*(\d{4})\s*)?", value)
-    if not m:
-        raise QueryError(f"年度“{value}”无效，应为 2020 或 2019-2021")
-    start = int(m.group(1))
-    end = int(m.group(2)) if m.group(2) else start
-    return min(start, end), max(start, end)

@@ -15,6 +15,7 @@ from archive.ingest.batch import BadUpload, result_counts, stage_upload
 from archive.ingest.pipeline import Incoming
 from archive.models import Job
 from archive.orgs import service as orgs
+from archive.errors import DomainError
 from archive.web.session import services, unit_of_work
 from archive.web.errors import api_error, status_for
 from archive.web.openapi import ID_PARAM, documented, error_response, json_response, ref
@@ -49,6 +50,11 @@ def _org_param(name: str = "org"):
     ref_ = (request.values.get(name) or "").strip()
     org = orgs.resolve(g.session, ref_) if ref_ else None
     return scoped_org(g.session, g.user, org)
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    return api_error(status_for(exc), exc.code, exc.message, **exc.extra)
 
 
 @bp.errorhandler(orgs.OrgError)
@@ -380,8 +386,8 @@ def dismiss_org_suggestion(document_id: int):
                        "404": error_response("单位不存在或无权访问")})
 @login_required
 def search_documents():
-    from archive.search.query import QueryError
-    from archive.search.service import SearchParams, parse_year_range, search
+    from archive.search.service import SearchParams, search
+    from archive.values import parse_year_range
 
     try:
         year_from, year_to = parse_year_range(request.args.get("year"))
@@ -391,10 +397,6 @@ def search_documents():
             year_from=year_from, year_to=year_to, sort=request.args.get("sort", "relevance"),
             page=_int_arg("page") or 1, per_page=_int_arg("per_page") or 20)
         return search(g.session, _services().search, user=g.user, params=params).as_dict()
-    except QueryError as e:
-        return api_error(400, e.code, e.message)
-    except orgs.OrgError:
-        raise  # its own handler: 404 for an unknown unit
     except ValueError as e:
         return api_error(400, "bad_parameter", f"参数 {e} 应为整数")
 

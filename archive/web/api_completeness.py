@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import g, request
 
-from archive.completeness.service import CompletenessError, check, parse_year
+from archive.completeness.service import check
+from archive.errors import DomainError
+from archive.values import parse_year
 from archive.web import openapi
 from archive.web.api import _org_param, _services, bp, login_required
 from archive.web.errors import api_error
@@ -46,7 +48,7 @@ openapi.SCHEMAS.setdefault("CompletenessReport", {
 def completeness():
     try:
         year = parse_year(request.args.get("year"))
-    except CompletenessError as e:
+    except DomainError as e:
         return api_error(400, e.code, e.message)
     org = _org_param()
     return check(g.session, _services().standards, user=g.user, org=org, year=year).as_dict()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request, send_file, url_for
 
 from archive import jobs
+from archive.values import parse_year
 from archive.binder import service as volumes
 from archive.binder.build import pdf_path
 from archive.models import Job
@@ -53,7 +54,7 @@ SCHEMAS["VolumePreview"] = {"type": "object", "properties": {
 def _spec(body: dict) -> volumes.Spec:
     standards = _services().standards
     org = _org_param_from(body)
-    year = volumes.parse_year(body.get("year"))
+    year = parse_year(body.get("year"))
     category, retention = volumes.class_and_retention(standards, org, body.get("category"), body.get("retention"))
     return volumes.Spec(
         org=org, category=category, year=year, retention=retention,

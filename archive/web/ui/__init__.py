@@ -15,7 +15,8 @@ from archive.auth.actor import Actor
 from archive.auth.policy import Forbidden
 from archive.auth.scope import OutOfScope
 from archive.models import User
-from archive.web.errors import error_page
+from archive.errors import DomainError
+from archive.web.errors import error_page, status_for
 from archive.web.session import services, unit_of_work
 
 bp = Blueprint("ui", __name__)
@@ -106,6 +107,11 @@ def safe_next(target: str | None) -> str:
         return url_for("ui.home")
     return target
 
+
+
+@bp.errorhandler(DomainError)
+def _refused(exc: DomainError):
+    return error_page(status_for(exc), exc.message)
 
 
 @bp.errorhandler(OutOfScope)

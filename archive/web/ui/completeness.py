@@ -7,9 +7,10 @@ import tempfile
 from flask import g, render_template, request, send_file
 
 from archive.auth.scope import OutOfScope, scoped_org
+from archive.values import YEAR_MAX, YEAR_MIN
 from archive.completeness.export import write_xlsx
 from archive.completeness.service import (
-    LEVEL_LABELS, MATCH_LABELS, OPTIONAL_NOTE, STATUS_CSS, STATUS_LABELS, YEAR_MAX, YEAR_MIN, check,
+    LEVEL_LABELS, MATCH_LABELS, OPTIONAL_NOTE, STATUS_CSS, STATUS_LABELS, check,
 )
 from archive.documents import service as documents
 from archive.orgs import service as orgs

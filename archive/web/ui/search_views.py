@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import g, render_template, request, url_for
 
-from archive.search.query import QueryError
-from archive.search.service import SearchParams, parse_year_range, search
+from archive.search.service import SearchParams, search
+from archive.errors import DomainError
+from archive.values import parse_year_range
 from archive.web.ui import bp, login_required, services
 
 PER_PAGE = 20
@@ -36,7 +37,7 @@ def search_page():
             result = search(g.session, services().search, user=g.user, params=SearchParams(
                 q=q, org=org, kinds=kinds, categories=categories, year_from=year_from, year_to=year_to, sort=sort,
                 page=page, per_page=PER_PAGE))
-        except QueryError as e:
+        except DomainError as e:
             error = e.message
 
     def link(**changes) -> str:

@@ -12,6 +12,7 @@ from flask import flash, g, redirect, render_template, request, send_file, url_f
 from sqlalchemy import func, select
 
 from archive import jobs
+from archive.values import InvalidValue, parse_year
 from archive.auth import policy
 from archive.auth.scope import OutOfScope, scoped_org
 from archive.binder import service as binder
@@ -125,7 +126,7 @@ def _filter_spec(source) -> binder.Spec:
     """Unit, year, class and retention (default: the class's) from the form, checked as the API does."""
     standards = services().standards
     org = _unit(source.get("org"))
-    year = binder.parse_year(source.get("year"))
+    year = parse_year(source.get("year"))
     category = str(source.get("category") or "").strip()
     scheme = binder.scheme_of(standards, org)
     if not category:
@@ -176,7 +177,7 @@ def _list_documents(state: Compose, source, order: list[int] | None = None, chec
     standards = services().standards
     try:
         spec = _filter_spec(source)
-    except VolumeError as e:
+    except (VolumeError, InvalidValue) as e:
         state.error = state.error or e.message
         state.error_field = state.error_field or ERROR_FIELDS.get(e.code)
         return
@@ -199,7 +200,7 @@ def _list_documents(state: Compose, source, order: list[int] | None = None, chec
             state.preview = binder.preview(g.session, standards, g.user,
                                            replace(spec, documents=ticked, title=state.fields.get("title", "")),
                                            renditions=binder.renditions_of(services()))
-        except VolumeError as e:
+        except (VolumeError, InvalidValue) as e:
             state.preview_error = e.message
 
 
@@ -238,7 +239,7 @@ def volumes_create():
     try:
         spec = replace(_filter_spec(form), documents=_ordered_ids(form))
         volume = binder.create(g.session, services().standards, g.actor, spec)
-    except VolumeError as e:
+    except (VolumeError, InvalidValue) as e:
         g.session.rollback()
         mark_failed()
         state = Compose(unit=_unit(form.get("org")), year=form.get("year", "").strip(),
@@ -261,7 +262,7 @@ def volumes_rebuild(volume_id: int):
     volume = binder.get(g.session, volume_id, user=g.user)
     try:
         binder.retry(g.session, g.actor, volume)
-    except VolumeError as e:
+    except (VolumeError, InvalidValue) as e:
         flash(e.message, "error")
         return redirect(url_for("ui.volumes_detail", volume_id=volume_id))
     flash("已重新提交生成", "info")
@@ -277,7 +278,7 @@ def volumes_preview():
         spec = replace(_filter_spec(request.form), documents=_ordered_ids(request.form))
         preview = binder.preview(g.session, services().standards, g.user, spec,
                                  renditions=binder.renditions_of(services()))
-    except VolumeError as e:
+    except (VolumeError, InvalidValue) as e:
         mark_failed()
         return render_template("volumes/_preview.html", preview=None, error=e.message)
     return render_template("volumes/_preview.html", preview=preview, error=None)

@@ -1,4 +1,9 @@
-"""The demo data set: the 文峰区 tree, three accounts and generated poverty-alleviation files."""
+"""The demo data set: the 文峰区 tree, three accounts and generated poverty-alleviation files.
+
+`load_demo` is what ``archive init --demo`` runs. The package also holds the sample generators
+(samples*.py) and the classifier's labelled corpus (corpus*.py) used by tests and benchmarks; no product
+code imports archive.demo, only the CLI's ``init --demo``.
+"""
 from __future__ import annotations
 
 import random
@@ -7,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive import samples
 from archive.auth import service as auth
 from archive.container import Services
+from archive.demo.samples_tree import DEMO_ORG_PATHS, DEMO_ORGS, build_tree
 from archive.ingest.walk import walk
 from archive.models import Document, User
 from archive.orgs import service as orgs
@@ -25,7 +30,7 @@ DEMO_USERS = [
 def load_demo(services: Services, per_unit: int = 4, seed: int = 2020) -> str:
     """Idempotent: units and accounts are ensured; the files are generated only into an empty archive."""
     with services.db.session() as session:
-        for path, code in samples.DEMO_ORGS:
+        for path, code in DEMO_ORGS:
             orgs.ensure_path(session, path, code)
         for username, org_path, role in DEMO_USERS:
             if session.scalar(select(User).where(User.username == username)) is None:
@@ -50,7 +55,7 @@ def load_demo(services: Services, per_unit: int = 4, seed: int = 2020) -> str:
 
 def _ingest_generated(services: Services, counts: dict, per_unit: int, seed: int) -> None:
     with tempfile.TemporaryDirectory(prefix="archive-demo-") as tmp:
-        samples.build_tree(Path(tmp), random.Random(seed), org_paths=samples.DEMO_ORG_PATHS, per_unit=per_unit)
+        build_tree(Path(tmp), random.Random(seed), org_paths=DEMO_ORG_PATHS, per_unit=per_unit)
         with services.db.session() as session:
             items = list(walk(session, [str(Path(tmp) / "河南省")], None))
         for result in services.pipeline.ingest_many(items):

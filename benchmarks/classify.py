@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Classification benchmark: rules alone, the learned model alone, and rules-then-model (what ingest
-does), on the labelled set of archive/classify/corpus.py.
+does), on the labelled set of archive/demo/corpus.py.
 
     .venv/bin/python benchmarks/classify.py [--docs 400] [--seed 1] [--folds 2] [--variants]
 
@@ -34,8 +34,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from archive.classify import corpus, model, rules  # noqa: E402
+from archive.classify import model, rules  # noqa: E402
 from archive.classify.model import NOT_POVERTY  # noqa: E402
+from archive.demo import corpus  # noqa: E402
 from archive.standards import load  # noqa: E402
 
 

@@ -6,7 +6,7 @@
 
 Steps:
 1. generate N documents (half DOCX, half text PDFs of 1–10 pages) into a folder
-   tree mirroring the demo org tree (archive.samples); not timed;
+   tree mirroring the demo org tree (archive.demo.samples); not timed;
 2. create a fresh data dir (ARCHIVE_DATA_DIR, default SQLite), run `archive init`
    and `archive org import` so the folders map onto units;
 3. time `archive ingest TREE --json` as a subprocess, sampling the RSS of the
@@ -41,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))          # run as a script from anywhere
 
-from archive import samples  # noqa: E402
+from archive.demo import samples  # noqa: E402
 
 YEARS = (2019, 2020, 2021)
 # Most archive volume is produced at village and township level; the county

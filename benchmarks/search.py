@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/search.py --docs 100000 --engine tantivy
 
 Steps:
-1. generate N documents of 500–3,000 characters from archive.samples.random_document (title, 文号
+1. generate N documents of 500–3,000 characters from archive.demo.samples.random_document (title, 文号
    for most kinds, author, body, table rows), spread over an org tree of 1 county, 10 towns and
    100 villages (org_ids = [county, town, village]), years 2016–2023; not timed. The corpus goes
    to a JSON-lines file and stays in memory for snippets and the recall check;
@@ -71,10 +71,10 @@ CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 
 def org_tree(rng: random.Random):
     """1 county, 10 towns, 100 villages: [(id, name, level, org_ids)]."""
-    from archive import samples
+    from archive.demo import samples
 
-    towns = list(samples._TOWN_STEMS)[:9] + ["东风"]
-    stems = list(samples._VILLAGE_STEMS)
+    towns = list(samples.TOWN_STEMS)[:9] + ["东风"]
+    stems = list(samples.VILLAGE_STEMS)
     for surname in "王李张刘陈杨赵黄周吴徐孙胡朱高何郭罗梁宋":
         for suffix in ("庄", "营", "屯", "寨", "岗"):
             if surname + suffix not in stems:
@@ -101,7 +101,7 @@ def _fit(text: str, target: int) -> str:
 
 
 def make_document(rng: random.Random, doc_id: int, unit) -> dict:
-    from archive import samples
+    from archive.demo import samples
 
     _, unit_name, level, org_ids = unit
     year = rng.choice(YEARS)
@@ -204,7 +204,7 @@ def index_corpus(engine_name: str, corpus: str, index_dir: str, batch: int) -> d
 # --------------------------------------------------------------------------
 
 def make_queries(rng: random.Random, docs: list[dict], units, n: int) -> list[str]:
-    from archive import samples
+    from archive.demo import samples
 
     towns = [u[1] for u in units if u[2] == "township"]
     villages = [u[1] for u in units if u[2] == "village"]

@@ -9,8 +9,8 @@ Steps:
 1. generate a corpus of mixed documents sized for the largest volume (not timed): text PDFs of 1–10
    pages (WeasyPrint with Noto Serif CJK SC, fonts embedded: a few 10-page "pool" documents are
    rendered once and each PDF is a different page range of one of them, with its own metadata),
-   DOCX (archive.samples.write_docx: red-header official documents, Windows font names), XLSX
-   ledgers (archive.samples.write_xlsx_ledger), JPEG scans of a typed page at 200 or 300 dpi
+   DOCX (archive.demo.samples.write_docx: red-header official documents, Windows font names), XLSX
+   ledgers (archive.demo.samples.write_xlsx_ledger), JPEG scans of a typed page at 200 or 300 dpi
    (A4, real DPI in the file) and GB18030 TXT files;
 2. a fresh data dir (SQLite): `archive init`, `archive org import` (one village and its parents),
    `archive ingest TREE --org VILLAGE --json` as a subprocess, as benchmarks/ingest.py does;
@@ -99,7 +99,7 @@ def corpus_plan(max_pages: int, docs: int | None) -> dict[str, int]:
 def _pool_html(rng: random.Random) -> str:
     """POOL_PAGES pages of an official document, each page its own section (so a page range of the
     rendered PDF is a document of that many pages)."""
-    from archive import samples
+    from archive.demo import samples
 
     doc = samples.random_document(rng, unit_name=UNIT_NAME, level="village", year=YEAR, pages=POOL_PAGES)
     text = "".join(doc.paragraphs)
@@ -135,7 +135,7 @@ def _scan(path: Path, rng: random.Random, dpi: int) -> None:
     """A JPEG 'scan' of a typed A4 page: off-white paper, dark grey text, slightly blurred."""
     from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
-    from archive import samples
+    from archive.demo import samples
 
     width, height = round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)
     page = Image.new("L", (width, height), 250)
@@ -169,7 +169,7 @@ class Generated:
 def generate(tree: Path, plan: dict[str, int], seed: int, workdir: Path) -> Generated:
     import pikepdf
 
-    from archive import samples
+    from archive.demo import samples
 
     rng = random.Random(seed)
     started = time.perf_counter()
@@ -274,7 +274,7 @@ def prepare(workdir: Path, args) -> dict:
     archive = archive_command()
     run_checked([*archive, "init"], env)
     orgs = workdir / "orgs.csv"
-    from archive import samples
+    from archive.demo import samples
 
     rows = [(p, c) for p, c in samples.DEMO_ORGS if UNIT.startswith(p)]
     orgs.write_text("路径,区划代码\n" + "".join(f"{p},{c}\n" for p, c in rows), encoding="utf-8-sig")

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from openapi_spec_validator import validate
 
-from archive import samples
+from archive.demo import samples
 from tests.conftest import bearer, leftover_files
 
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from archive.auth.actor import CLI
-from archive.classify import corpus, model, rules, service
+from archive.classify import model, rules, service
+from archive.demo import corpus
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
 
@@ -126,7 +127,7 @@ def _training_set():
     """People's decisions on 24 documents: water supply, social assistance, and news."""
     rng = random.Random(7)
     wanted = ["0306"] * 9 + ["0308"] * 8 + [model.NOT_POVERTY] * 7
-    return [corpus._example(rng, label)._replace(level="village") for label in wanted]
+    return [corpus.example(rng, label)._replace(level="village") for label in wanted]
 
 
 def test_model_learns_from_people_and_decides_where_rules_are_unsure(cli, services, org_tree, tmp_path):

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from archive import samples
+from archive.demo import samples
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
 from tests.conftest import leftover_files

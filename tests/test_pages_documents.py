@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from archive import samples
+from archive.demo import samples
 from archive.ingest.pipeline import Incoming
 from archive.models import AuditEvent, Document
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from archive import samples
+from archive.demo import samples
 
 
 def _squash(text: str) -> str:

@@ -7,8 +7,9 @@ import time
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from archive import jobs, migrate, samples
+from archive import jobs, migrate
 from archive.db import make_engine
+from archive.demo import samples
 from archive.models import ApiToken, Document, User
 from tests.conftest import bearer
 

@@ -14,7 +14,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from archive import samples
+from archive.demo import samples
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
 

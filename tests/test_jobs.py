@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import archive
-from archive import jobs, samples
+from archive import jobs
 from archive.ingest.batch import stage_upload
 from archive.models import Job, OrgUnit
 
@@ -74,8 +73,8 @@ def _wait_for(services, job_id: str, worker: subprocess.Popen, seconds: float = 
 
 def test_a_job_queued_here_runs_in_an_archive_worker_process(redis_queue, services, make_user, tmp_path):
     user, _ = make_user("clerk", "莲蓬寺镇")
-    doc = samples.random_document(random.Random(7), unit_name="黎元村", level="village", year=2021)
-    text = "\n".join([doc.title, *doc.paragraphs]).encode("gb18030")
+    title = "黎元村2021年产业扶贫项目实施情况的报告"
+    text = f"{title}\n镇党委、镇政府：\n2021年，我村实施产业扶贫项目3个，带动脱贫户42户。\n黎元村村民委员会\n2021年12月20日".encode("gb18030")
     job_id, count = stage_upload(services, [("黎元村/跨进程.txt", io.BytesIO(text))])
     with services.db.session() as session:
         org = session.get(OrgUnit, user.org_id)
@@ -98,7 +97,30 @@ def test_a_job_queued_here_runs_in_an_archive_worker_process(redis_queue, servic
     log = (tmp_path / "worker.log").read_text(errors="replace")
     assert job.status == "done", log
     (result,) = job.results
-    assert result["status"] == "stored" and result["org"].endswith("黎元村") and result["title"] == doc.title
+    assert result["status"] == "stored" and result["org"].endswith("黎元村") and result["title"] == title
     assert job.done == job.total == 1 and job.started_at and job.finished_at
     assert redis_queue.pending_count() == 0
     assert not (services.settings.uploads_dir / job_id).exists()  # the worker cleaned up the staged files
+
+
+def test_the_lifecycle_claims_once_and_records_a_failure(services):
+    from archive.jobs import lifecycle
+
+    with services.db.session() as session:
+        job_id = jobs.create_job(session, kind="ingest", user=None, org=None, params={"ip": "1.2.3.4"}).id
+    run = lifecycle.claim(services.db, job_id)
+    assert run.params == {"ip": "1.2.3.4"} and run.kind == "ingest"
+    assert lifecycle.claim(services.db, job_id) is None  # running already: a second delivery does nothing
+    run.set_total(3)
+    run.progress(1, [{"n": 1}])
+    with pytest.raises(OSError), run.recording_failure():
+        raise OSError("disk full")
+    with services.db.session() as session:
+        job = jobs.job_dict(session.get(Job, job_id))
+    assert job["status"] == "failed" and job["error"] == "OSError: disk full"
+    assert job["done"] == 1 and job["total"] == 3 and job["results"] == [{"n": 1}] and job["finished_at"]
+
+
+def test_an_unknown_kind_is_refused(app):
+    with pytest.raises(LookupError, match="no_such_kind"):
+        jobs.enqueue("no_such_kind", 1)

@@ -15,10 +15,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     services = build(settings)
     app.extensions["archive"] = services
 
-    from archive import jobs
+    from archive import jobs, tasks  # noqa: F401  tasks: every job kind registered before any enqueue
     from archive.web import api, errors, security, ui
 
-    jobs.bind(app)
+    jobs.bind(services)
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(ui.bp)

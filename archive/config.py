@@ -34,6 +34,7 @@ class Settings:
     # A whole request (a folder upload carries many files); single files are held to limits.max_bytes.
     max_request_bytes: int = 2048 * 1024 * 1024
     search_engine: str | None = None  # tantivy | whoosh (default: tantivy, Whoosh when it is missing)
+    queue_name: str = "archive"  # the job queue's name: processes sharing a Redis and a name share jobs
 
     @property
     def index_dir(self) -> Path:
@@ -79,6 +80,7 @@ def load_settings(**overrides) -> Settings:
         limits=limits,
         max_request_bytes=overrides.pop("max_request_bytes", None) or _int_env("ARCHIVE_MAX_REQUEST_MB", 2048) * 1024 * 1024,
         search_engine=overrides.pop("search_engine", None) or os.environ.get("ARCHIVE_SEARCH_ENGINE") or None,
+        queue_name=overrides.pop("queue_name", None) or os.environ.get("ARCHIVE_QUEUE_NAME") or "archive",
         **overrides,
     )
     return settings

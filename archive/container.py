@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archive import jobs
 from archive.config import Settings
 from archive.db import Database
 from archive.ingest.pipeline import Pipeline
@@ -34,6 +35,4 @@ def build(settings: Settings) -> Services:
 
 
 def _retry_indexing(ids: list[int]) -> None:
-    from archive.jobs import reindex_documents
-
-    reindex_documents.schedule(args=(ids,), delay=30)
+    jobs.enqueue("reindex", ids, delay=30)

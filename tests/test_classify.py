@@ -202,7 +202,7 @@ def test_training_job_retrains_from_confirmed_documents(services, org_tree, tmp_
     examples = _training_set()
     docs = _ingest(services, org_tree["东关村"], [(e.title, e.text) for e in examples], tmp_path / "train")
     _decide(services, docs, [e.label for e in examples])
-    jobs.train_classifier()  # immediate mode: runs now
+    jobs.enqueue("train_classifier")  # immediate mode: runs now
     bundle = model.for_data_dir(services.settings.data_dir).bundle("jf-default")
     assert bundle["documents"] == 24 and bundle["sources"]["person"] == 24 and bundle["trained_at"]
     with services.db.session() as session:

@@ -301,7 +301,7 @@ def test_progress_polls_then_shows_failure(clerk, services, org_tree, filed, mak
 
     with services.db.session() as session:  # the document goes to the trash before the build
         documents.delete(session, CLI, filed["b"])
-    jobs.build_volume(job_id)
+    jobs.enqueue("volume_build", job_id)
 
     fragment = text_of(clerk.get(f"/volumes/{volume_id}/status"))
     assert 'data-status="failed"' in fragment and "hx-trigger" not in fragment

@@ -368,7 +368,7 @@ def test_overdue_lists_and_the_daily_job_marks_once(services, client, cli, impor
         assert towns["莲蓬寺镇"]["total"] == 4 and towns["莲蓬寺镇"]["overdue"] == 2 and towns["宝莲寺镇"]["total"] == 1
         assert summary["by_state"] == {"not_started": 5, "in_progress": 0, "awaiting_acceptance": 0, "closed": 0}
 
-    jobs.mark_overdue_rectification()  # the periodic task itself, run inline (Huey's immediate mode)
+    jobs.enqueue("mark_overdue_rectification")  # the periodic task itself, run inline (Huey's immediate mode)
     with services.db.session() as session:
         assert deadlines.mark_overdue(session) == 0  # once only
         item = session.get(RectificationItem, ids["1"])

@@ -10,5 +10,6 @@ A build reads top to bottom:
 5. compose.py     puts the parts together in order and records the layout (each document's pages).
 6. verify.py      reads the finished PDF back: 页号 in the table of contents, continuous numbers,
                   embedded fonts, `qpdf --check`. A failed check fails the build.
-service.py holds the volumes themselves (what is bound, by whom, its state); jobs.py runs builds.
+service.py holds the volumes themselves (what is bound, by whom, its state); start_build queues the
+"volume_build" job (archive/tasks.py), whose runner is build.run_volume_job.
 """

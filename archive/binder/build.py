@@ -7,7 +7,6 @@ touched in short transactions at the start and the end, never while LibreOffice 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import hashlib
 import os
 import uuid
@@ -25,10 +24,9 @@ from archive.binder.service import VolumeError, class_name
 from archive.binder.document_pdf import filing_stamp
 from archive.binder.stamp import FilingStamp
 from archive.classify.filing import next_item
+from archive.jobs import lifecycle
 from archive.models import Document, Volume, VolumeItem
 from archive.models.base import utcnow
-
-log = logging.getLogger(__name__)
 
 # Progress steps besides one per document for renditions and one per document for assembly.
 EXTRA_STEPS = 2
@@ -350,46 +348,19 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-PROGRESS_INTERVAL = 0.5  # seconds between progress writes to the job row
-
-
 def run_volume_job(services, job_id: str) -> None:
-    """The body of the `build_volume` job: the job row follows the build (status, done/total, errors)."""
-    import time
-
-    from archive.models import Job
-
-    db = services.db
-    with db.session() as session:
-        job = session.get(Job, job_id)
-        if job is None or job.status != "queued":
-            return
-        volume_id = int(job.params["volume_id"])
-        volume = session.get(Volume, volume_id)
-        job.status, job.started_at = "running", utcnow()
-        job.total = total_steps(len(volume.items) if volume else 0)
-    last = [0.0]
-
-    def progress(step: int) -> None:
-        if time.monotonic() - last[0] < PROGRESS_INTERVAL:
-            return
-        last[0] = time.monotonic()
-        with db.session() as session:
-            session.get(Job, job_id).done = step
-
-    try:
-        outcome = build(services, volume_id, progress=progress)
-    except BaseException as exc:
-        with db.session() as session:
-            job = session.get(Job, job_id)
-            job.status, job.finished_at, job.error = "failed", utcnow(), f"组卷时发生内部错误：{type(exc).__name__}"
-        log.exception("volume %s: build failed", volume_id)
-        raise
-    with db.session() as session:
-        job = session.get(Job, job_id)
-        job.finished_at = utcnow()
-        job.results = [{"volume_id": volume_id, "status": outcome.status, "errors": outcome.errors}]
-        if outcome.status == "failed":
-            job.status, job.error = "failed", "；".join(outcome.errors) or None
-        else:  # built now, or by another job of the same volume (which this one left alone)
-            job.status, job.done = "done", job.total
+    """The body of the "volume_build" job: the job row follows the build (status, done/total, errors)."""
+    run = lifecycle.claim(services.db, job_id)
+    if run is None:
+        return
+    with run.recording_failure(lambda exc: f"组卷时发生内部错误：{type(exc).__name__}"):
+        volume_id = int(run.params["volume_id"])
+        with services.db.session() as session:
+            volume = session.get(Volume, volume_id)
+            run.set_total(total_steps(len(volume.items) if volume else 0))
+        outcome = build(services, volume_id, progress=run.progress)
+    results = [{"volume_id": volume_id, "status": outcome.status, "errors": outcome.errors}]
+    if outcome.status == "failed":
+        run.fail("；".join(outcome.errors) or None, results)
+    else:  # built now, or by another job of the same volume (which this one left alone)
+        run.finish(results)

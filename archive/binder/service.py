@@ -226,7 +226,7 @@ def start_build(session: Session, actor: Actor, volume: Volume) -> str:
     volume.job_id, volume.status = job.id, "queued"
     job_id = job.id
     session.commit()
-    jobs.build_volume(job_id)
+    jobs.enqueue("volume_build", job_id)
     return job_id
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Iterable
@@ -12,11 +11,10 @@ from archive.auth.scope import in_scope
 from archive.container import Services
 from archive.ingest.pipeline import IngestResult
 from archive.ingest.walk import walk
-from archive.models import Job, OrgUnit, User
-from archive.models.base import utcnow
+from archive.jobs import lifecycle
+from archive.models import OrgUnit, User
 from archive.errors import DomainError
 
-PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 CHUNK = 1024 * 1024
 
 
@@ -80,49 +78,30 @@ def visible_result(result: IngestResult, user: User | None) -> dict:
 
 
 def run_ingest_job(services: Services, job_id: str) -> None:
-    db = services.db
+    """The body of the "ingest" job: ingest the staged folder, the job row following file by file."""
     root = services.settings.uploads_dir / job_id
-    with db.session() as session:
-        job = session.get(Job, job_id)
-        if job is None or job.status != "queued":
-            return
-        job.status, job.started_at = "running", utcnow()
+    run = lifecycle.claim(services.db, job_id)
+    if run is None:
+        return
     try:
-        with db.session() as session:
-            job = session.get(Job, job_id)
-            user = session.get(User, job.user_id) if job.user_id else None
-            if user is not None:
-                user.org.lineage  # loaded now: the scope check on results runs after this session
-            start = session.get(OrgUnit, job.org_id) if job.org_id else None
-            # Walk the staged folder as its own top folder: its name (the job id) is no unit's.
-            items = list(walk(session, [str(root)], start)) if root.exists() else []
+        with run.recording_failure():
+            with services.db.session() as session:
+                user = session.get(User, run.user_id) if run.user_id else None
+                if user is not None:
+                    user.org.lineage  # loaded now: the scope check on results runs after this session
+                start = session.get(OrgUnit, run.org_id) if run.org_id else None
+                # Walk the staged folder as its own top folder: its name (the job id) is no unit's.
+                items = list(walk(session, [str(root)], start)) if root.exists() else []
             for item in items:
                 item.name = str(Path(item.name).relative_to(root))  # report the uploaded relative path
-            job.total = len(items)  # system files (Thumbs.db, ~$ lock files) are skipped by the walk
-        results, last_saved = [], time.monotonic()
-        for result in services.pipeline.ingest_many(items, Actor(user, job.params.get("ip"))):
-            results.append(visible_result(result, user))
-            # Rewriting the results list after every file would be quadratic in the batch size.
-            if time.monotonic() - last_saved > PROGRESS_INTERVAL:
-                _record_progress(services, job_id, results)
-                last_saved = time.monotonic()
-        _record_progress(services, job_id, results, finished=True)
-    except Exception as exc:  # the job row must say it failed; the exception still reaches Huey's log
-        with db.session() as session:
-            job = session.get(Job, job_id)
-            job.status, job.finished_at, job.error = "failed", utcnow(), f"{type(exc).__name__}: {exc}"
-        raise
+            run.set_total(len(items))  # system files (Thumbs.db, ~$ lock files) are skipped by the walk
+            results = []
+            for result in services.pipeline.ingest_many(items, Actor(user, run.params.get("ip"))):
+                results.append(visible_result(result, user))
+                run.progress(len(results), results)
+            run.finish(results, done=len(results))
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _record_progress(services: Services, job_id: str, results: list[dict], finished: bool = False) -> None:
-    with services.db.session() as session:
-        job = session.get(Job, job_id)
-        job.done = len(results)
-        job.results = list(results)
-        if finished:
-            job.status, job.finished_at = "done", utcnow()
 
 
 def result_counts(results: list[dict]) -> dict:

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 from archive.tables.errors import TableFileError
 from archive.tables.read import EPOCH_1900, Sheet
-
-if TYPE_CHECKING:
-    from archive.tables.xlsx import XlsxBook
 
 _CHUNK = 1 << 20
 _BEYOND = 1 << 20   # a column number no reader keeps
@@ -93,7 +90,8 @@ def attribute(element, name: str) -> str | None:
 
 
 class XlsxSheet(Sheet):
-    def __init__(self, book: "XlsxBook", name: str, path: str, visible: bool, active: bool):
+    def __init__(self, book: Any, name: str, path: str, visible: bool, active: bool):
+        """`book`: the xlsx.XlsxBook (zip, shared strings, date styles, epoch, max_columns)."""
         self.book, self.name, self.path, self.visible, self.active = book, name, path, visible, active
         self.format, self.epoch = "xlsx", book.epoch
         self._merges: list[tuple[int, int, int, int]] | None = None

@@ -170,13 +170,21 @@ def test_rows_that_are_not_data():
 
 
 def test_hostile_zip_and_refusals():
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
+    crowded = io.BytesIO()   # more members than LIMITS.zip allows (100)
+    with zipfile.ZipFile(crowded, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        for i in range(LIMITS.zip.max_zip_members):
+            zf.writestr(f"xl/media/{i}.bin", b"")
+    with pytest.raises(TableFileError) as raised:
+        xlsx_sheets(crowded.getvalue(), LIMITS)
+    assert raised.value.code == "zip_bomb" and "文件过多" in raised.value.message
+
+    inflating = io.BytesIO()   # one member inflating 8 MB from a few KB
+    with zipfile.ZipFile(inflating, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/workbook.xml", "<workbook/>")
         zf.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (8 * 1024 * 1024) + b"/>")
     with pytest.raises(TableFileError) as raised:
-        xlsx_sheets(out.getvalue(), LIMITS)
+        xlsx_sheets(inflating.getvalue(), LIMITS)
     assert raised.value.code == "zip_bomb"
 
     entity = io.BytesIO()

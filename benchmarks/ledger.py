@@ -59,11 +59,9 @@ def check_char(first17: str) -> str:
 
 
 def letter(c: int) -> str:
-    out = ""
-    while c:
-        c, rest = divmod(c - 1, 26)
-        out = chr(65 + rest) + out
-    return out
+    from archive.tables.read import column_letter   # after sys.path: the checkout's own archive
+
+    return column_letter(c)
 
 
 # --------------------------------------------------------------------------

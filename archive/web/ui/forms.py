@@ -104,12 +104,13 @@ def read_upload(*, missing: str, default_name: str, limit: int, field: str = "fi
     return data, Path(upload.filename.replace("\\", "/")).name[:200] or default_name
 
 
-def confirm_stashed(stash: UploadStash, token: str, refuse: Callable[[str, int], object],
-                    run: Callable[[bytes, str], tuple[object, bool]]):
-    """确认导入 of an upload a preview page stashed: `run(data, name)` gives (response, saved) for
-    the user's own unexpired upload, claimed once (a second click is refused while the first runs).
-    The upload is dropped once saved, kept for another try otherwise. `refuse(message, status)`
-    renders the form again."""
+def confirm_stashed(stash: UploadStash, refuse: Callable[[str, int], object],
+                    run: Callable[[str, bytes, str], tuple[object, bool]]):
+    """确认导入 of the upload a preview page stashed (the form's `token`): `run(token, data, name)`
+    gives (response, saved) for the user's own unexpired upload, claimed once (a second click is
+    refused while the first runs); the upload is dropped once saved, kept for another try otherwise.
+    `refuse(message, status)` renders the form again."""
+    token = str(request.form.get("token") or "")
     stashed = stash.get(token)
     if stashed is None:
         mark_failed()
@@ -120,7 +121,7 @@ def confirm_stashed(stash: UploadStash, token: str, refuse: Callable[[str, int],
         return refuse(f"该{stash.default_name}正在导入或已经导入，请勿重复提交", 409)
     saved = False
     try:
-        response, saved = run(data, name)
+        response, saved = run(token, data, name)
         return response
     finally:
         stash.drop(token) if saved else stash.release(token)

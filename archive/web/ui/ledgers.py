@@ -217,9 +217,8 @@ def ledgers_import_confirm():
     """Step 2: 确认导入: the ledger stored (rows with problems too, as the report says)."""
     policy.require(can_import(), "当前角色不能导入台账")
     fields = _fields(request.form)
-    token = str(request.form.get("token") or "")
-    return confirm_stashed(STASH, token, lambda error, status: _import_form(fields, error=error, status=status),
-                           lambda data, name: _confirm(fields, token, data, name))
+    return confirm_stashed(STASH, lambda error, status: _import_form(fields, error=error, status=status),
+                           lambda token, data, name: _confirm(fields, token, data, name))
 
 
 def _confirm(fields: dict, token: str, data: bytes, name: str):

@@ -134,9 +134,8 @@ def rectify_import_confirm():
     """Step 2: 确认导入: every row saved, or (on any problem) nothing."""
     policy.require(can_write(), "当前角色不能导入问题清单")
     fields = _fields(request.form)
-    token = str(request.form.get("token") or "")
-    return confirm_stashed(STASH, token, lambda error, status: _import_form(fields, error=error, status=status),
-                           lambda data, name: _confirm(fields, token, data, name))
+    return confirm_stashed(STASH, lambda error, status: _import_form(fields, error=error, status=status),
+                           lambda token, data, name: _confirm(fields, token, data, name))
 
 
 def _confirm(fields: dict, token: str, data: bytes, name: str):

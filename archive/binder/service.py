@@ -318,3 +318,20 @@ def volume_dict(volume: Volume, standards: Standards, job: dict | None = None) -
         "toc_notes": [{"after_position": note.after_position, "group": note.group_label,
                        "document_id": note.document_id, "remarks": note.remarks} for note in volume.toc_notes],
     }
+
+
+def item_counts(session: Session, volume_ids: list[int]) -> dict[int, int]:
+    """{volume id: documents bound} for a page of volumes (one query)."""
+    if not volume_ids:
+        return {}
+    return dict(session.execute(select(VolumeItem.volume_id, func.count(VolumeItem.id))
+                                .where(VolumeItem.volume_id.in_(volume_ids)).group_by(VolumeItem.volume_id)).all())
+
+
+def build_job(session: Session, volume: Volume) -> dict | None:
+    """The volume's build job as jobs.job_dict shapes it; None before its first build."""
+    from archive import jobs
+    from archive.models import Job
+
+    job = session.get(Job, volume.job_id) if volume.job_id else None
+    return jobs.job_dict(job) if job is not None else None

@@ -8,27 +8,25 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import tempfile
 from collections import Counter
 
-from flask import flash, g, redirect, render_template, request, send_file, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from archive.audit import service as audit
 from archive.auth import policy, users
 from archive.auth.scope import OutOfScope
 from archive.auth.service import ROLE_NAMES, AuthError
+from archive.clock import LOCAL_TZ, LOCAL_TZ_NAME, local_time, utcnow
 from archive.models import ACTIONS, OrgUnit
-from archive.models.base import utcnow
 from archive.orgs import service as orgs
-from archive.web.filenames import content_disposition
-from archive.web.ui import bp, login_required, start_session
-from archive.clock import LOCAL_TZ, LOCAL_TZ_NAME, local_time
+from archive.values import lenient_int
+from archive.web.ui.base import bp, login_required, start_session
+from archive.web.ui.forms import MB, page_arg, page_count, scope_units, written_download
 
 AUDIT_PER_PAGE = 50
 USER_AUDIT_ROWS = 20
-MAX_CSV_BYTES = 5 * 1024 * 1024
+MAX_CSV_BYTES = 5 * MB
 MAX_IMPORT_ERRORS_SHOWN = 50
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 OBJECT_TYPES = {"document": "文件", "user": "用户", "org": "单位", "audit": "审计日志"}
 FIELD_LABELS = {
@@ -78,19 +76,8 @@ def _require_admin(message: str) -> None:
     policy.require(policy.can_administer(g.actor), message)
 
 
-def _scope_units() -> list[OrgUnit]:
-    """The units of the admin's subtree, parents before children."""
-    return sorted(orgs.list_units(g.session, under=g.user.org), key=lambda u: u.path.split("/"))
-
-
-def _small_int(raw: str | None) -> int | None:
-    """A positive id or page number from a form, or None (no Unicode digits, nothing huge)."""
-    raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) > 0 else None
-
-
 def _chosen_org(raw: str, errors: dict, field: str = "org") -> OrgUnit | None:
-    org_id = _small_int(raw)
+    org_id = lenient_int(raw)
     unit = orgs.get(g.session, org_id) if org_id else None
     if unit is None:
         errors[field] = "请选择单位"
@@ -140,7 +127,7 @@ def admin_users_new():
                 flash(f"已新建用户“{user.username}”（{ROLE_NAMES[user.role]}，{user.org.path}）", "ok")
                 return redirect(url_for("ui.admin_users"))
     return _render("admin/user_form.html", 422 if errors else 200, user=None, form=form, errors=errors,
-                   units=_scope_units())
+                   units=scope_units())
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -177,7 +164,7 @@ def admin_users_edit(user_id: int):
     _, events = audit.get_log(g.session, g.actor, audit.AuditFilter(username=user.username),
                               per_page=USER_AUDIT_ROWS)
     return _render("admin/user_form.html", 422 if errors else 200, user=user, form=form, errors=errors,
-                   units=_scope_units(), events=events, now=utcnow())
+                   units=scope_units(), events=events, now=utcnow())
 
 
 # ---------------------------------------------------------------- org units
@@ -186,12 +173,12 @@ def _orgs_page(*, form: dict | None = None, errors: dict | None = None, import_e
                status: int = 200):
     _require_admin("只有系统管理员可以管理单位")
     counts = Counter(u.org_id for u in users.get_all(g.session, g.actor))
-    units = _scope_units()
+    units = scope_units()
     base_depth = g.user.org.depth
     rows = [{"unit": u, "indent": min(max(u.depth - base_depth, 0), 7), "users": counts.get(u.id, 0)}
             for u in units]
     if form is None:
-        parent = _small_int(request.args.get("parent"))
+        parent = lenient_int(request.args.get("parent"))
         form = {"parent": str(parent or g.user.org_id), "name": "", "code": ""}
     shown = (import_errors or [])[:MAX_IMPORT_ERRORS_SHOWN]
     more = len(import_errors or []) - len(shown)
@@ -238,7 +225,7 @@ def admin_orgs_import():
     else:
         data = upload.read(MAX_CSV_BYTES + 1)
         if len(data) > MAX_CSV_BYTES:
-            problems.append(f"CSV 文件过大（上限 {MAX_CSV_BYTES // (1024 * 1024)} MB）")
+            problems.append(f"CSV 文件过大（上限 {MAX_CSV_BYTES // MB} MB）")
         else:
             try:
                 result = orgs.import_units(g.session, g.actor, data)
@@ -305,9 +292,9 @@ def _describe(flt: audit.AuditFilter) -> str:
 @login_required
 def admin_audit():
     flt, kept = _audit_filter(announce=True)
-    page = _small_int(request.args.get("page")) or 1
+    page = page_arg(request.args)
     total, events = audit.get_log(g.session, g.actor, flt, page=page, per_page=AUDIT_PER_PAGE)
-    pages = max(1, -(-total // AUDIT_PER_PAGE))
+    pages = page_count(total, AUDIT_PER_PAGE)
     return _render("admin/audit.html", events=events, total=total, page=page, pages=pages,
                    page_numbers=_page_window(page, pages), values=kept, actions=ACTIONS,
                    tz_name=LOCAL_TZ_NAME)
@@ -328,14 +315,7 @@ def _page_window(page: int, pages: int, width: int = 3) -> list[int | None]:
 @login_required
 def admin_audit_export():
     flt, _ = _audit_filter(announce=False)
-    out = tempfile.TemporaryFile()
-    try:
-        audit.export_xlsx(g.session, g.actor, flt, out, tz=LOCAL_TZ, tz_name=LOCAL_TZ_NAME,
-                          description=_describe(flt))
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-    response = send_file(out, mimetype=XLSX_MIME, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(f"审计日志-{local_time(utcnow(), '%Y%m%d')}.xlsx")
-    return response
+    return written_download(
+        lambda out: audit.export_xlsx(g.session, g.actor, flt, out, tz=LOCAL_TZ, tz_name=LOCAL_TZ_NAME,
+                                      description=_describe(flt)),
+        f"审计日志-{local_time(utcnow(), '%Y%m%d')}.xlsx")

@@ -6,7 +6,7 @@ from flask import g, redirect, render_template, request, session, url_for
 from archive.audit import service as audit
 from archive.auth import service as auth
 from archive.auth.actor import Actor
-from archive.web.ui import bp, safe_next, start_session
+from archive.web.ui.base import bp, safe_next, start_session
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,47 +1,32 @@
 """完整性检查 page and its XLSX export: a unit's archive for one year against the collection scope."""
 from __future__ import annotations
 
-import datetime as dt
-import tempfile
+from flask import g, render_template, request
 
-from flask import g, render_template, request, send_file
-
-from archive.auth.scope import OutOfScope, scoped_org
-from archive.values import YEAR_MAX, YEAR_MIN
+from archive.clock import today
 from archive.completeness.export import write_xlsx
 from archive.completeness.service import (
     LEVEL_LABELS, MATCH_LABELS, OPTIONAL_NOTE, STATUS_CSS, STATUS_LABELS, check,
 )
 from archive.documents import service as documents
 from archive.orgs import service as orgs
-from archive.web.filenames import content_disposition
-from archive.web.ui import bp, login_required, services
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from archive.values import InvalidValue, parse_year
+from archive.web.session import services
+from archive.web.ui.base import bp, login_required
+from archive.web.ui.forms import unit_arg, written_download
 
 
 def _selection():
-    """(unit, year, years to offer) from ?org=<id>&year=; the unit must be in scope."""
-    try:
-        org_id = int(request.args.get("org", "").strip())
-    except ValueError:
-        org_id = None
-    if org_id is None:
-        unit = g.user.org
-    else:
-        unit = orgs.get(g.session, org_id)
-        if unit is None:
-            raise OutOfScope()
-        unit = scoped_org(g.session, g.user, unit)
+    """(unit, year, years to offer) from ?org=<id>&year=; the unit must be in scope. A year that is
+    not one is no year: the newest with documents (this year when there are none)."""
+    unit = unit_arg(request.args.get("org"), g.user.org)
     years = [y for y, _ in documents.year_counts(g.session, user=g.user) if y is not None]
     try:
-        year = int(request.args.get("year", "").strip())
-        if not YEAR_MIN <= year <= YEAR_MAX:
-            year = None
-    except ValueError:
+        year = parse_year(request.args.get("year"), required=False)
+    except InvalidValue:
         year = None
     if year is None:
-        year = years[0] if years else dt.date.today().year
+        year = years[0] if years else today().year
     if year not in years:
         years = sorted(set(years) | {year}, reverse=True)
     return unit, year, years
@@ -72,13 +57,4 @@ def completeness():
 def completeness_export():
     unit, year, _ = _selection()
     report = check(g.session, services().standards, user=g.user, org=unit, year=year)
-    out = tempfile.TemporaryFile()
-    try:
-        write_xlsx(report, out)
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-    response = send_file(out, mimetype=XLSX_MIME, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(f"完整性检查-{unit.name}-{year}.xlsx")
-    return response
+    return written_download(lambda out: write_xlsx(report, out), f"完整性检查-{unit.name}-{year}.xlsx")

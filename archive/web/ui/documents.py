@@ -9,11 +9,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
-from sqlalchemy import select
 
 from archive.audit import service as audit
 from archive.auth import policy
-from archive.auth.scope import OutOfScope, in_scope, scoped_org
+from archive.auth.scope import in_scope
+from archive.clock import local_time
 from archive.documents import service as documents
 from archive.ingest.batch import BadUpload, safe_relative, visible_result
 from archive.ingest.pipeline import Incoming
@@ -21,10 +21,13 @@ from archive.ingest.walk import unit_for_folders
 from archive.models import OrgUnit
 from archive.models.audit import ACTIONS
 from archive.orgs import service as orgs
+from archive.orgs.trail import trail
+from archive.values import lenient_int
 from archive.web.errors import error_page, mark_failed
 from archive.web.filenames import content_disposition, send_original, send_rendition
-from archive.clock import local_time
-from archive.web.ui import bp, login_required, services
+from archive.web.session import services
+from archive.web.ui.base import bp, login_required
+from archive.web.ui.forms import max_bytes, page_arg, page_count, request_too_large, too_large_message, unit_arg
 
 PER_PAGE = 50
 PREVIEW_KINDS = ("pdf", "jpeg", "png")
@@ -67,13 +70,6 @@ def _document_labels():
             "kind_labels": KIND_LABELS, "change_actions": CHANGE_ACTIONS}
 
 
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    try:
-        return int(request.args.get(name, "").strip())
-    except ValueError:
-        return default
-
-
 # ---------------------------------------------------------------------------------------------- browse
 
 @dataclass
@@ -106,24 +102,17 @@ def _scope_tree(counts: dict[int, int]) -> TreeNode:
 @bp.get("/browse")
 @login_required
 def browse():
-    org_id = _int_arg("org")
-    if org_id is None:
-        selected = g.user.org
-    else:
-        unit = orgs.get(g.session, org_id)
-        if unit is None:
-            raise OutOfScope()
-        selected = scoped_org(g.session, g.user, unit)
-    year = _int_arg("year")
+    selected = unit_arg(request.args.get("org"), g.user.org)
+    year = lenient_int(request.args.get("year"))
     sort = request.args.get("sort", "created")
     if sort not in documents.SORTS or sort == "deleted":
         sort = "created"
     descending = request.args.get("dir", "desc" if sort == "created" else "asc") != "asc"
-    page = max(_int_arg("page", 1) or 1, 1)
+    page = page_arg(request.args)
 
     result = documents.get_all(g.session, user=g.user, org=selected, year=year, page=page, per_page=PER_PAGE,
                                sort=sort, descending=descending)
-    pages = max((result.total + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = page_count(result.total, PER_PAGE)
     if page > pages:
         page = pages
         result = documents.get_all(g.session, user=g.user, org=selected, year=year, page=page, per_page=PER_PAGE,
@@ -140,9 +129,7 @@ def browse():
 
 def _unit_trail(unit: OrgUnit) -> list[tuple[OrgUnit, bool]]:
     """The unit's ancestors and itself, each with whether the user may browse it."""
-    ids = [int(i) for i in unit.lineage.strip("/").split("/") if i]
-    found = {u.id: u for u in g.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
-    return [(found[i], in_scope(g.user, found[i])) for i in ids if i in found]
+    return [(u, in_scope(g.user, u)) for u in trail(g.session, unit)]
 
 
 @bp.get("/documents/<int:document_id>")
@@ -214,8 +201,8 @@ def _refused(message: str, document_id: int):
 @bp.post("/documents/<int:document_id>/move")
 @login_required
 def document_move(document_id: int):
-    org_id = request.form.get("org", "").strip()
-    target = orgs.get(g.session, int(org_id)) if org_id.isascii() and org_id.isdigit() and len(org_id) <= 9 else None
+    org_id = lenient_int(request.form.get("org"))
+    target = orgs.get(g.session, org_id) if org_id is not None else None
     try:
         doc, old_code = documents.move(g.session, services().standards, g.actor, document_id, target,
                                        refile=request.form.get("refile") == "1")
@@ -223,7 +210,7 @@ def document_move(document_id: int):
         return _refused("文件已归档，移动即重新归档（原档号作废，分配新档号）。请勾选“重新归档并分配新档号”后再移动。",
                         document_id)
     except documents.MoveError as e:
-        return _refused(e.message if org_id else "请选择目标单位", document_id)
+        return _refused(e.message if request.form.get("org", "").strip() else "请选择目标单位", document_id)
     _moved(doc, old_code)
     return redirect(url_for("ui.document_detail", document_id=document_id))
 
@@ -314,8 +301,7 @@ def document_preview(document_id: int):
 def upload():
     policy.require(policy.can_upload(g.actor), "当前角色不能上传文件")
     units = orgs.list_units(g.session, under=g.user.org)
-    return render_template("documents/upload.html", units=units,
-                           max_bytes=services().settings.limits.max_bytes)
+    return render_template("documents/upload.html", units=units, max_bytes=max_bytes())
 
 
 def _json_error(status: int, code: str, message: str, name: str = ""):
@@ -330,9 +316,9 @@ def upload_file():
     relpath = (request.form.get("relpath") or "").strip()
     if not policy.can_upload(g.actor):
         return _json_error(403, "forbidden", "当前角色不能上传文件", relpath)
-    limit = services().settings.limits.max_bytes
-    if request.content_length and request.content_length > limit + 1024 * 1024:
-        return _json_error(413, "file_too_large", f"文件超过大小限制（{limit // (1024 * 1024)} MB）", relpath)
+    limit = max_bytes()
+    if request_too_large(limit):
+        return _json_error(413, "file_too_large", too_large_message(limit), relpath)
     upload_ = request.files.get("file")
     if upload_ is None or not upload_.filename:
         return _json_error(400, "missing_file", "缺少上传文件", relpath)
@@ -341,11 +327,7 @@ def upload_file():
     except BadUpload as e:
         return _json_error(400, e.code, e.message, relpath)
     name = str(relative)
-    org_id = None
-    try:
-        org_id = int(request.form.get("org", ""))
-    except ValueError:
-        pass
+    org_id = lenient_int(request.form.get("org"))
     chosen = orgs.get(g.session, org_id) if org_id is not None else g.user.org
     if chosen is None or not in_scope(g.user, chosen):
         return _json_error(404, "org_not_found", "所选单位不存在或不在管辖范围内", name)
@@ -371,9 +353,9 @@ def upload_file():
 @bp.get("/trash")
 @login_required
 def trash():
-    page = max(_int_arg("page", 1) or 1, 1)
+    page = page_arg(request.args)
     result = documents.get_trash(g.session, g.actor, page=page, per_page=PER_PAGE)
-    pages = max((result.total + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = page_count(result.total, PER_PAGE)
     return render_template("documents/trash.html", result=result, page=page, pages=pages)
 
 

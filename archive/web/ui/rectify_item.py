@@ -7,17 +7,17 @@ does; a refusal re-renders the page with the reason in Chinese and what was type
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import and_, or_, select
 
 from archive.auth import policy
-from archive.auth.scope import restrict
-from archive.models import Document
 from archive.rectify import evidence, service as rectify, states
+from archive.rectify.lookups import pick_documents
+from archive.values import lenient_int
 from archive.web.errors import mark_failed, status_for
-from archive.web.ui import bp, login_required, services
-from archive.web.ui.rectify import DUE_DAYS, _int
+from archive.web.session import services
+from archive.web.ui.base import bp, login_required
+from archive.web.ui.forms import MB, max_bytes, request_too_large, too_large_message
+from archive.web.ui.rectify_common import DUE_DAYS
 
-SEARCH_LIMIT = 20
 # The form fields each action takes (states.decide says which are required).
 ACTION_FIELDS = {"start": ("comment",), "submit": ("progress", "comment"), "accept": ("opinion",),
                  "reject": ("comment",), "extend": ("comment", "deadline"), "reopen": ("comment",)}
@@ -29,34 +29,28 @@ def _can_act(item) -> bool:
     return any(policy.can_edit(g.actor, org) for org in rectify.item_orgs(item))
 
 
-def _search_documents(item, q: str) -> list[Document]:
-    """Documents in the user's scope (not in the trash) whose title or 档号 has the words, or whose
-    number is `q`; newest first."""
-    words = q.split()[:5]
-    if not words:
-        return []
-    stmt = restrict(select(Document), g.user, Document.org_id).where(Document.deleted_at.is_(None))
-    condition = and_(*(or_(Document.title.contains(w, autoescape=True),
-                           Document.archive_code.contains(w, autoescape=True)) for w in words))
-    if len(words) == 1 and words[0].isascii() and words[0].isdigit() and len(words[0]) <= 9:
-        condition = or_(condition, Document.id == int(words[0]))
-    stmt = stmt.where(condition)
-    return list(g.session.scalars(stmt.order_by(Document.created_at.desc(), Document.id.desc()).limit(SEARCH_LIMIT)))
+def _found(item, doc_q: str):
+    """Documents to pick for linking, for someone who may act on the item and typed something."""
+    return pick_documents(g.session, user=g.user, q=doc_q) if doc_q and _can_act(item) else None
+
+
+def _doc_q() -> str:
+    return " ".join(str(request.args.get("doc_q") or "").split())[:100]
 
 
 def _render(item, *, error: str | None = None, form=None, open_action: str | None = None, status: int = 200):
     today = rectify.today()
     data = rectify.item_dict(item, today_=today, detail=True)
     can_act = _can_act(item)
-    doc_q = " ".join(str(request.args.get("doc_q") or "").split())[:100]
+    doc_q = _doc_q()
     return render_template(
         "rectify/item.html", item=item, d=data, today=today, due_days=DUE_DAYS, can_act=can_act,
         actions=states.available(item.state) if can_act else [], action_style=ACTION_STYLE,
         can_evidence=can_act and item.state != "closed", error=error, form=form or {}, open_action=open_action,
-        doc_q=doc_q, found=_search_documents(item, doc_q) if doc_q and can_act else None,
+        doc_q=doc_q, found=_found(item, doc_q),
         event_names=rectify.EVENT_NAMES,
         linked={e["document_id"] for e in data["evidence"]},
-        max_mb=services().settings.limits.max_bytes // (1024 * 1024)), status
+        max_mb=max_bytes() // MB), status
 
 
 def _refused(item_id: int, message: str, status: int, *, form=None, open_action: str | None = None):
@@ -82,9 +76,9 @@ def rectify_item(item_id: int):
 def rectify_item_documents(item_id: int):
     """Search results for linking (an htmx fragment; the item page renders the same without JS)."""
     item = rectify.get_item(g.session, item_id, user=g.user)
-    doc_q = " ".join(str(request.args.get("doc_q") or "").split())[:100]
+    doc_q = _doc_q()
     linked = {e.document_id for e in item.evidence}
-    found = _search_documents(item, doc_q) if doc_q and _can_act(item) else None
+    found = _found(item, doc_q)
     return render_template("rectify/_documents.html", item=item, doc_q=doc_q, found=found, linked=linked)
 
 
@@ -110,7 +104,7 @@ def rectify_item_act(item_id: int, action: str):
 @login_required
 def rectify_item_link(item_id: int):
     item = rectify.get_item(g.session, item_id, user=g.user)
-    document_id = _int(request.form.get("document_id"))
+    document_id = lenient_int(request.form.get("document_id"))
     if document_id is None:
         return _refused(item_id, "请输入要关联的文件编号（数字），或按题名搜索后点“关联”", 400)
     try:
@@ -125,9 +119,9 @@ def rectify_item_link(item_id: int):
 @login_required
 def rectify_item_upload(item_id: int):
     item = rectify.get_item(g.session, item_id, user=g.user)
-    limit = services().settings.limits.max_bytes
-    if request.content_length and request.content_length > limit + 1024 * 1024:
-        return _refused(item_id, f"未上传：文件超过大小限制（{limit // (1024 * 1024)} MB）", 413)
+    limit = max_bytes()
+    if request_too_large(limit):
+        return _refused(item_id, f"未上传：{too_large_message(limit)}", 413)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _refused(item_id, "未上传：请选择要上传的佐证材料文件", 400)

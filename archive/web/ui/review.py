@@ -14,7 +14,9 @@ from archive.classify.service import ClassificationError, accept, decide, review
 from archive.models import Document
 from archive.standards import LEVELS, Scheme, level_of
 from archive.web.errors import mark_failed
-from archive.web.ui import bp, login_required, services
+from archive.web.session import services
+from archive.web.ui.base import bp, login_required
+from archive.web.ui.forms import id_list, page_arg, page_count
 
 PER_PAGE = 50
 NOT_POVERTY = "not_poverty"
@@ -30,13 +32,6 @@ class ClassGroup:
 
 def _require_reviewer() -> None:
     policy.require(policy.can_upload(g.actor), "当前角色不能审核分类")
-
-
-def _page_arg(source) -> int:
-    try:
-        return max(int(str(source.get("page", "1")).strip() or 1), 1)
-    except ValueError:
-        return 1
 
 
 def _scheme_of(doc: Document) -> Scheme:
@@ -93,9 +88,9 @@ def _rows(docs: list[Document]) -> list[Row]:
 @login_required
 def review():
     _require_reviewer()
-    page = _page_arg(request.args)
+    page = page_arg(request.args)
     total, docs = review_queue(g.session, g.actor, page=page, per_page=PER_PAGE)
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = page_count(total, PER_PAGE)
     if page > pages:
         page = pages
         total, docs = review_queue(g.session, g.actor, page=page, per_page=PER_PAGE)
@@ -107,7 +102,7 @@ def review():
 @login_required
 def review_decide(document_id: int):
     _require_reviewer()
-    page = _page_arg(request.form)
+    page = page_arg(request.form)
     back = redirect(url_for("ui.review", page=page if page > 1 else None))
     category = request.form.get("category", "").strip()
     if not category:
@@ -136,13 +131,13 @@ def review_decide(document_id: int):
 @login_required
 def review_accept():
     _require_reviewer()
-    page = _page_arg(request.form)
+    page = page_arg(request.form)
     back = redirect(url_for("ui.review", page=page if page > 1 else None))
-    try:
-        ids = list(dict.fromkeys(int(v) for v in request.form.getlist("ids")))
-    except ValueError:
+    ids = id_list(request.form.getlist("ids"))
+    if ids is None:
         flash("所选文件无效，请刷新页面后重试", "error")
         return back
+    ids = list(dict.fromkeys(ids))
     if not ids:
         flash("请先勾选要接受建议的文件", "error")
         return back

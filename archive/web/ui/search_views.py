@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask import g, render_template, request, url_for
 
-from archive.search.service import SearchParams, search
 from archive.errors import DomainError
+from archive.search.service import SearchParams, search
 from archive.values import parse_year_range
-from archive.web.ui import bp, login_required, services
+from archive.web.session import services
+from archive.web.ui.base import bp, login_required
+from archive.web.ui.forms import page_arg, unit_arg
 
 PER_PAGE = 20
 
@@ -15,22 +17,13 @@ PER_PAGE = 20
 @login_required
 def search_page():
     q = request.args.get("q", "").strip()
-    org_id = request.args.get("org", type=int)
+    org = unit_arg(request.args.get("org"))
     year = request.args.get("year", "").strip()
     kinds = [k for k in request.args.getlist("type") if k]
     categories = [c for c in request.args.getlist("category") if c]
     sort = request.args.get("sort", "relevance")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg(request.args)
     result, error = None, None
-    org = None
-    if org_id is not None:
-        from archive.auth.scope import OutOfScope, scoped_org
-        from archive.orgs import service as orgs
-
-        unit = orgs.get(g.session, org_id)
-        if unit is None:
-            raise OutOfScope()  # the same 404 as a unit outside the user's scope
-        org = scoped_org(g.session, g.user, unit)
     if q or org is not None or year or kinds or categories:
         try:
             year_from, year_to = parse_year_range(year)
@@ -42,7 +35,7 @@ def search_page():
 
     def link(**changes) -> str:
         """This search with some parameters changed (a facet, a page); None removes one."""
-        args = {"q": q, "org": org_id, "year": year or None, "type": kinds or None, "category": categories or None,
+        args = {"q": q, "org": org.id if org else None, "year": year or None, "type": kinds or None, "category": categories or None,
                 "sort": sort, "page": None}
         args.update(changes)
         return url_for("ui.search_page", **{k: v for k, v in args.items() if v not in (None, "", [])})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import g
 
-from archive.web.ui import services
+from archive.web.session import services
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 TTL = 24 * 3600

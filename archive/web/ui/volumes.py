@@ -8,24 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from flask import flash, g, redirect, render_template, request, send_file, url_for
-from sqlalchemy import func, select
+from flask import flash, g, redirect, render_template, request, url_for
 
-from archive import jobs
-from archive.values import InvalidValue, parse_year
 from archive.auth import policy
-from archive.auth.scope import OutOfScope, scoped_org
 from archive.binder import service as binder
 from archive.binder.build import pdf_path
 from archive.binder.service import VolumeError
-from archive.documents import service as documents
-from archive.models import Document, Job, OrgUnit, VolumeItem
-from archive.orgs import service as orgs
-from archive.standards import Scheme
-from archive.web.errors import error_page, mark_failed
-from archive.web.filenames import content_disposition
-from archive.web.ui import bp, login_required, services
 from archive.clock import local_time
+from archive.documents import service as documents
+from archive.models import Document, OrgUnit
+from archive.standards import Scheme
+from archive.values import InvalidValue, lenient_int, parse_year
+from archive.web.errors import error_page, mark_failed
+from archive.web.session import services
+from archive.web.ui.base import bp, login_required
+from archive.web.ui.forms import download, id_list, page_arg, page_count, unit_arg, writable_units
 
 PER_PAGE = 50
 STATUS_LABELS = {"queued": ("排队中", "warn"), "building": ("生成中", "warn"), "done": ("完成", "ok"),
@@ -47,20 +44,9 @@ def _require_composer() -> None:
     policy.require(policy.can_upload(g.actor), "当前角色不能组卷")
 
 
-def _int(value, default: int | None = None) -> int | None:
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else default
-
-
 def _unit(value) -> OrgUnit:
     """The unit asked for (?org=<id>), the user's own when none; out of scope answers 404."""
-    if not str(value or "").strip():
-        return g.user.org
-    unit_id = _int(value)
-    unit = orgs.get(g.session, unit_id) if unit_id is not None else None
-    if unit is None:
-        raise OutOfScope()
-    return scoped_org(g.session, g.user, unit)
+    return unit_arg(value, g.user.org)
 
 
 # ---------------------------------------------------------------------------------------------- list
@@ -68,15 +54,13 @@ def _unit(value) -> OrgUnit:
 @bp.get("/volumes")
 @login_required
 def volumes():
-    page = max(_int(request.args.get("page"), 1) or 1, 1)
+    page = page_arg(request.args)
     total, rows = binder.list_for(g.session, user=g.user, page=page, per_page=PER_PAGE)
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = page_count(total, PER_PAGE)
     if page > pages:
         page = pages
         total, rows = binder.list_for(g.session, user=g.user, page=page, per_page=PER_PAGE)
-    counts = dict(g.session.execute(
-        select(VolumeItem.volume_id, func.count(VolumeItem.id))
-        .where(VolumeItem.volume_id.in_([v.id for v in rows])).group_by(VolumeItem.volume_id)).all()) if rows else {}
+    counts = binder.item_counts(g.session, [v.id for v in rows])
     standards = services().standards
     return render_template("volumes/list.html", rows=rows, counts=counts, total=total, page=page, pages=pages,
                            class_name=lambda v: binder.class_name(standards, v.scheme_id, v.category_code),
@@ -145,14 +129,11 @@ def _filter_spec(source) -> binder.Spec:
 
 def _ordered_ids(form) -> list[int]:
     """The ticked documents in the order of the rows on the page (hidden `order` inputs in DOM order)."""
-    def ints(values):
-        out = []
-        for value in values:
-            number = _int(value)
-            if number is None:
-                raise VolumeError("invalid_documents", "所选文件无效，请重新列出文件")
-            out.append(number)
-        return out
+    def ints(values) -> list[int]:
+        ids = id_list(values)
+        if ids is None:
+            raise VolumeError("invalid_documents", "所选文件无效，请重新列出文件")
+        return ids
 
     order, ticked = ints(form.getlist("order")), ints(form.getlist("documents"))
     chosen = set(ticked)
@@ -210,7 +191,7 @@ def _render_compose(state: Compose, status: int = 200):
     classes = _class_options(scheme)
     class_retention = scheme.classes[state.category].retention if state.category in scheme.classes else ""
     years = [y for y, _ in documents.year_counts(g.session, user=g.user) if y is not None]
-    units = [u for u in orgs.list_units(g.session, under=g.user.org) if policy.can_edit(g.actor, u)]
+    units = writable_units()
     return render_template("volumes/new.html", s=state, units=units, classes=classes, years=years,
                            retention=standards.retention, class_retention=class_retention,
                            base_depth=g.user.org.depth), status
@@ -245,8 +226,8 @@ def volumes_create():
         state = Compose(unit=_unit(form.get("org")), year=form.get("year", "").strip(),
                         category=form.get("category", "").strip(), retention=form.get("retention", "").strip(),
                         fields=fields, error=e.message, error_field=ERROR_FIELDS.get(e.code))
-        order = [i for i in (_int(v) for v in form.getlist("order")) if i is not None]
-        checked = {i for i in (_int(v) for v in form.getlist("documents")) if i is not None}
+        order = [i for i in (lenient_int(v) for v in form.getlist("order")) if i is not None]
+        checked = {i for i in (lenient_int(v) for v in form.getlist("documents")) if i is not None}
         _list_documents(state, form, order=order, checked=checked)
         return _render_compose(state, 422)
     volume_id, message = volume.id, f"已提交组卷：{volume.title}（{len(volume.items)} 件），正在后台生成 PDF"
@@ -299,8 +280,7 @@ def volumes_classes():
 
 def _live(volume_id: int) -> dict:
     volume = binder.get(g.session, volume_id, user=g.user)
-    job = g.session.get(Job, volume.job_id) if volume.job_id else None
-    info = jobs.job_dict(job) if job else None
+    info = binder.build_job(g.session, volume)
     percent = 100 if volume.status == "done" else round(100 * (info["progress"] if info else 0))
     return {"volume": volume, "job": info, "percent": max(0, min(percent, 100)),
             "active": volume.status in ACTIVE, "volume_status": STATUS_LABELS,
@@ -333,7 +313,5 @@ def volumes_pdf(volume_id: int):
     binder.record_download(g.session, g.actor, volume)
     name = f"{volume.archive_code or volume.id}-{volume.title[:60]}.pdf"
     g.session.commit()
-    response = send_file(path, mimetype="application/pdf", max_age=0, conditional=False)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    return response
+    return download(path, name, "application/pdf", conditional=False)
 

@@ -24,19 +24,20 @@ def write_xlsx(events: Iterable[AuditEvent], out: BinaryIO, *, tz: dt.tzinfo | N
         ws.append([
             count,
             (e.at.astimezone(tz) if tz else e.at).strftime("%Y-%m-%d %H:%M:%S") + f" {tz_name}",
-            _safe(e.username or ""),
+            safe_cell(e.username or ""),
             ACTIONS.get(e.action, e.action),
-            _safe(e.object_type or ""),
-            _safe(e.object_id or ""),
-            _safe(e.summary or ""),
-            _safe(e.ip or ""),
-            _safe(json.dumps(e.changes, ensure_ascii=False)) if e.changes else "",
+            safe_cell(e.object_type or ""),
+            safe_cell(e.object_id or ""),
+            safe_cell(e.summary or ""),
+            safe_cell(e.ip or ""),
+            safe_cell(json.dumps(e.changes, ensure_ascii=False)) if e.changes else "",
         ])
     wb.save(out)
     return count
 
 
-def _safe(value: str) -> str:
+def safe_cell(value: str) -> str:
+    """`value` as an XLSX cell: control characters dropped, a formula start defused."""
     # Control characters cannot be stored in XLSX (openpyxl refuses them); a typed user name may hold some.
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     # A cell starting with = + - @ (or a tab/CR before them) would run as a formula in Excel/WPS.

@@ -6,8 +6,8 @@ import unicodedata
 from typing import BinaryIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from archive.audit.export import safe_cell  # control characters dropped, formulas defused
 from archive.completeness.service import LEVEL_LABELS, STATUS_LABELS, UnitReport
 
 ITEM_HEADER = ["单位", "层级", "年度", "归档项", "必需", "状态", "文件数", "文件（编号：题名）", "说明"]
@@ -25,21 +25,16 @@ def write_xlsx(report: UnitReport, out: BinaryIO) -> int:
     for unit in report.walk():
         level = LEVEL_LABELS.get(unit.level, unit.level)
         for item in unit.items:
-            items.append([_safe(unit.org), level, unit.year, _safe(item.name), "是" if item.required else "否",
+            items.append([safe_cell(unit.org), level, unit.year, safe_cell(item.name), "是" if item.required else "否",
                           STATUS_LABELS[item.status], item.count,
-                          _safe("；".join(f"{d.id}：{d.title}" for d in item.documents)), _safe(item.note or "")])
+                          safe_cell("；".join(f"{d.id}：{d.title}" for d in item.documents)),
+                          safe_cell(item.note or "")])
             rows += 1
         s = unit.summary
-        units.append([_safe(unit.org), level, unit.year, s["required"], s["present"], s["uncertain"], s["missing"],
+        units.append([safe_cell(unit.org), level, unit.year, s["required"], s["present"], s["uncertain"], s["missing"],
                       s["missing_optional"], "是" if s["self_complete"] else "否", "是" if unit.complete else "否"])
     wb.save(out)
     return rows
-
-
-def _safe(value: str) -> str:
-    # Control characters cannot be stored in XLSX; a cell starting with = + - @ would run as a formula.
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # ------------------------------------------------------------------------------------------ terminal

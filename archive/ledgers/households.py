@@ -1,5 +1,6 @@
-"""Households (一户一档) as records: made and updated from household ledgers, their documents found by
-ID number or name (or linked by a person), and the file checked against standards.household_items.
+"""Households (一户一档) as records: made and updated from household ledgers, and read (listed, opened
+and viewed, the view audited). Their documents are linking.py's, the file check filecheck.py's; the
+faces reach both through this module.
 
 A household ledger is a ledger type with 户主姓名 and 证件号码 and at least one of 姓名, 与户主关系,
 家庭人口 (standards/ledgers.yaml `household`): one row per household, or one row per person with the
@@ -14,17 +15,22 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session, selectinload, undefer
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from archive.audit import service as audit
-from archive.auth import policy
 from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, require_in_scope
-from archive.models import (Document, Household, HouseholdDocument, HouseholdMember, HouseholdYear, Ledger,
-                            LedgerRow, OrgUnit, User)
+from archive.ledgers.filecheck import file_check
+from archive.ledgers.linking import HouseholdError, link_document, link_documents, linked, unlink_document
+from archive.models import (Household, HouseholdDocument, HouseholdMember, HouseholdYear, Ledger, LedgerRow, OrgUnit,
+                            User)
 from archive.models.base import utcnow
-from archive.errors import CONFLICT, NOT_FOUND, DomainError
+
+# The faces use the household's documents and file check as hh.link_document, hh.file_check …
+__all__ = ["MAX_PER_PAGE", "PERSON_FIELDS", "HouseholdError", "HouseholdFields", "HouseholdFilter", "apply_ledger",
+           "file_check", "get_household", "household_fields", "id_fields", "link_document", "link_documents",
+           "linked", "list_households", "normalise_id", "other_unit_ids", "unlink_document", "view_household"]
 
 MAX_PER_PAGE = 200
 # Fields about one person, not the household: left out of a year's figures.
@@ -32,10 +38,6 @@ PERSON_FIELDS = {"head_name", "name", "id_number", "gender", "relation", "ethnic
                  "labour"}
 _HEAD_RELATIONS = ("户主", "本人")
 _ID_CHUNK = 500
-
-
-class HouseholdError(DomainError):
-    KINDS = {"document_not_found": NOT_FOUND, "already_linked": CONFLICT}
 
 
 @dataclass(frozen=True)
@@ -387,145 +389,3 @@ def view_household(session: Session, actor: Actor, household_id: int, *, persona
                                                   + ("（未脱敏）" if personal else ""))
     session.flush()
     return household
-
-
-# ------------------------------------------------------------------------------------------- documents
-
-def _ids_of(household: Household) -> list[str]:
-    numbers = [household.head_id_number, *(m.id_number for m in household.members)]
-    return sorted({n for n in numbers if n})
-
-
-def link_documents(session: Session, household: Household) -> list[HouseholdDocument]:
-    """Link the documents of the household's unit (and below), not in the trash and not ledgers,
-    whose text holds the head's or a member's ID number (how = id_number), or the head's name
-    together with the village's name (how = name). Documents a person removed stay out. Returns the
-    new links."""
-    org = session.get(OrgUnit, household.org_id)
-    known = {link.document_id for link in household.documents}
-    units = select(OrgUnit.id).where(OrgUnit.lineage.startswith(org.lineage))
-    # Ledgers are not part of a household's file, though they hold its numbers.
-    base = select(Document.id).where(Document.org_id.in_(units), Document.deleted_at.is_(None),
-                                     Document.id.not_in(select(Ledger.document_id)))
-    if known:
-        base = base.where(Document.id.not_in(known))
-    found: dict[int, str] = {}
-    numbers = _ids_of(household)
-    variants = sorted({v for n in numbers for v in (n, n.lower())})
-    if variants:
-        for doc_id in session.scalars(base.where(or_(*(Document.text.contains(v, autoescape=True) for v in variants)))):
-            found[doc_id] = "id_number"
-    name = (household.head_name or "").strip()
-    if len(name) >= 2:
-        stmt = base.where(and_(Document.text.contains(name, autoescape=True),
-                               Document.text.contains(org.name, autoescape=True)))
-        for doc_id in session.scalars(stmt):
-            found.setdefault(doc_id, "name")
-    added = []
-    for doc_id, how in sorted(found.items()):
-        link = HouseholdDocument(document_id=doc_id, how=how, added_at=utcnow())
-        household.documents.append(link)
-        added.append(link)
-    if added:
-        session.flush()
-    return added
-
-
-def _require_writer(actor: Actor, household: Household) -> None:
-    policy.require(policy.can_edit(actor, household.org), "当前角色不能修改一户一档")
-
-
-def link_document(session: Session, actor: Actor, household: Household, document_id: int) -> HouseholdDocument:
-    """A person adds a document (one they see, not in the trash) to the household's file; audited."""
-    from archive.documents import service as documents
-
-    _require_writer(actor, household)
-    try:
-        doc = documents.get(session, document_id, user=actor.user)
-    except OutOfScope:
-        raise HouseholdError("document_not_found", f"文件 {document_id} 不存在、在回收站中或无权访问") from None
-    link = next((d for d in household.documents if d.document_id == doc.id), None)
-    if link is not None and link.how != "excluded":
-        raise HouseholdError("already_linked", f"《{doc.title[:40]}》已在该户档案中")
-    if link is None:
-        link = HouseholdDocument(document_id=doc.id, document=doc, how="person")
-        household.documents.append(link)
-    link.how, link.added_by_id, link.added_at = "person", actor.user.id if actor.user else None, utcnow()
-    audit.record(session, actor, "household_link", object_type="household", object_id=household.id,
-                 org_id=household.org_id, summary=f"{household.head_name}：《{doc.title[:150]}》")
-    session.flush()
-    return link
-
-
-def unlink_document(session: Session, actor: Actor, household: Household, document_id: int) -> None:
-    """A person removes a document from the household's file. One found automatically is remembered
-    as removed (it is not linked again); the document itself stays in the archive."""
-    _require_writer(actor, household)
-    link = next((d for d in household.documents if d.document_id == document_id and d.how != "excluded"), None)
-    if link is None:
-        raise OutOfScope()
-    title = link.document.title
-    if link.how == "person":
-        household.documents.remove(link)
-    else:
-        link.how, link.added_by_id, link.added_at = "excluded", actor.user.id if actor.user else None, utcnow()
-    audit.record(session, actor, "household_unlink", object_type="household", object_id=household.id,
-                 org_id=household.org_id, summary=f"{household.head_name}：《{title[:150]}》")
-    session.flush()
-
-
-def linked(household: Household) -> list[HouseholdDocument]:
-    """The household's documents (a person's removals left out), oldest link first."""
-    return [d for d in household.documents if d.how != "excluded"]
-
-
-# ------------------------------------------------------------------------------------------- file check
-
-def file_check(session: Session, standards, household: Household) -> dict:
-    """Which household-file items (standards.household_items) the linked documents (not in the
-    trash) hold, which required ones are missing, and whether their dates keep the order 申请 ≤ 评议
-    ≤ 公示 ≤ 确认 (and at exit 评议 ≤ 公示 ≤ 确认), by the documents' 成文日期.
-
-    A document counts for the item its title names best (HouseholdItem.score); a document whose
-    title names none counts for the item its text names best. Returns
-    {"complete", "items": [{"key", "name", "stage", "required", "present", "documents": [...]}],
-     "missing": [{"key", "name"}], "date_order": [{"key", "name", "date", "document_id"}],
-     "problems": [{"code", "item", "message"}]}."""
-    ids = [d.document_id for d in linked(household)]
-    docs = list(session.scalars(select(Document).where(Document.id.in_(ids), Document.deleted_at.is_(None))
-                                .options(undefer(Document.text)).order_by(Document.doc_date.nulls_last(),
-                                                                          Document.id))) if ids else []
-    by_item: dict[str, list[Document]] = {item.key: [] for item in standards.household_items}
-    for doc in docs:
-        item = standards.household_item_for(doc.title) or standards.household_item_for(doc.text or "")
-        if item is not None:
-            by_item[item.key].append(doc)
-    items, missing, problems = [], [], []
-    for item in standards.household_items:
-        found = by_item[item.key]
-        items.append({"key": item.key, "name": item.name, "stage": item.stage, "required": item.required,
-                      "present": bool(found),
-                      "documents": [{"id": d.id, "title": d.title, "doc_date": d.doc_date.isoformat() if d.doc_date else None,
-                                     "archive_code": d.archive_code} for d in found]})
-        if item.required and not found:
-            missing.append({"key": item.key, "name": item.name})
-            problems.append({"code": "missing_item", "item": item.key, "message": f"缺少{item.name}"})
-    names = {item.key: item.name for item in standards.household_items}
-    order_rows = []
-    for order in (standards.household_date_order, getattr(standards, "household_exit_date_order", ())):
-        dated = []
-        for key in order:
-            first = next((d for d in by_item.get(key, []) if d.doc_date is not None), None)
-            if first is not None:
-                dated.append((key, first))
-                order_rows.append({"key": key, "name": names.get(key, key), "date": first.doc_date.isoformat(),
-                                   "document_id": first.id})
-        chain = " ≤ ".join(names.get(k, k) for k in order)
-        for (key_a, a), (key_b, b) in zip(dated, dated[1:]):
-            if a.doc_date > b.doc_date:
-                problems.append({"code": "date_order", "item": key_b, "message": (
-                    f"{names.get(key_a, key_a)}（{a.doc_date.isoformat()}）晚于{names.get(key_b, key_b)}"
-                    f"（{b.doc_date.isoformat()}），日期顺序应为 {chain}")})
-    return {"complete": not problems, "items": items, "missing": missing, "date_order": order_rows,
-            "problems": problems}
-

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -11,18 +10,12 @@ from sqlalchemy.orm import Session
 
 from archive.models import OrgUnit
 from archive.errors import NOT_FOUND, DomainError
-
-SEPARATORS = re.compile(r"\s*[/／\\]\s*")
-CODE_LENGTHS = (2, 4, 6, 9, 12)  # province, city, county, township, village prefixes of 统计用区划代码
+# One reading of display paths and division-code lengths, shared with the standards (fonds rules).
+from archive.standards.units import CODE_LENGTHS, PATH_SEPARATORS as SEPARATORS, split_path
 
 
 class OrgError(DomainError):
     KINDS = {"org_not_found": NOT_FOUND}
-
-
-def split_path(path: str) -> list[str]:
-    parts = [p.strip() for p in SEPARATORS.split(path.strip())]
-    return [p for p in parts if p]
 
 
 def normalise_code(raw: str | None) -> str | None:

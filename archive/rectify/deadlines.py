@@ -17,7 +17,7 @@ from archive.auth.actor import Actor
 from archive.auth.scope import require_in_scope
 from archive.models import FeedbackBatch, ItemEvidence, OrgUnit, RectificationItem, User
 from archive.rectify import states
-from archive.rectify.service import ItemFilter, _event, _loads, items_query, list_items, today
+from archive.rectify.service import ItemFilter, item_loads, items_query, list_items, record_event, today
 
 
 def overdue(session: Session, user: User | None, today_: dt.date | None = None, *,
@@ -47,9 +47,9 @@ def mark_overdue(session: Session, today_: dt.date | None = None) -> int:
     for item in session.scalars(stmt):
         item.overdue_since = item.deadline + dt.timedelta(days=1)
         days = (day - item.deadline).days
-        _event(item, None, "overdue", from_state=item.state, to_state=item.state,
-               comment=f"已超过整改时限 {item.deadline.isoformat()}（逾期 {days} 天）",
-               data={"deadline": item.deadline.isoformat(), "marked_on": day.isoformat()})
+        record_event(item, None, "overdue", from_state=item.state, to_state=item.state,
+                     comment=f"已超过整改时限 {item.deadline.isoformat()}（逾期 {days} 天）",
+                     data={"deadline": item.deadline.isoformat(), "marked_on": day.isoformat()})
         marked += 1
     session.flush()
     return marked
@@ -148,7 +148,7 @@ def ledger_sheets(session: Session, user: User | None, org: OrgUnit | None = Non
     from archive.rectify.ledger import LedgerSheet
 
     stmt = items_query(user, ItemFilter(org=org, state=state), today()).options(
-        *_loads(), selectinload(RectificationItem.closed_by),
+        *item_loads(), selectinload(RectificationItem.closed_by),
         selectinload(RectificationItem.evidence).selectinload(ItemEvidence.document))
     by_batch: dict[int, list[RectificationItem]] = {}
     for item in session.scalars(stmt.order_by(RectificationItem.id)):

@@ -18,7 +18,7 @@ from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, in_scope
 from archive.models import Document, ItemEvidence, OrgUnit, RectificationItem
 from archive.models.base import utcnow
-from archive.rectify.service import RectifyError, _audit, _event, _require_writer, item_orgs, label
+from archive.rectify.service import RectifyError, audit_item, item_orgs, label, record_event, require_writer
 from archive.standards import Scheme, Standards
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ EVIDENCE_LEAF = "问题整改"
 
 
 def _open_for_evidence(actor: Actor, item: RectificationItem) -> None:
-    _require_writer(actor, item)
+    require_writer(actor, item)
     if item.state == "closed":
         raise RectifyError("item_closed", "已销号的问题不能增删佐证材料；如需补充，请先重新整改")
 
@@ -51,9 +51,9 @@ def _link(session: Session, actor: Actor, item: RectificationItem, doc: Document
     evidence = ItemEvidence(document=doc, added_by_id=actor.user.id if actor.user else None, added_at=utcnow())
     item.evidence.append(evidence)
     item.updated_at = utcnow()
-    _event(item, actor, "evidence_add", comment=f"《{doc.title[:200]}》{how}",
-           data={"document_id": doc.id, "archive_code": doc.archive_code, "title": doc.title[:200]})
-    _audit(session, actor, "rectify_evidence_add", item, f"{label(item)}：《{doc.title[:150]}》{how}")
+    record_event(item, actor, "evidence_add", comment=f"《{doc.title[:200]}》{how}",
+                 data={"document_id": doc.id, "archive_code": doc.archive_code, "title": doc.title[:200]})
+    audit_item(session, actor, "rectify_evidence_add", item, f"{label(item)}：《{doc.title[:150]}》{how}")
     session.flush()
     return evidence
 
@@ -66,9 +66,9 @@ def unlink(session: Session, actor: Actor, item: RectificationItem, document_id:
     doc = link_.document
     item.evidence.remove(link_)
     item.updated_at = utcnow()
-    _event(item, actor, "evidence_remove", comment=f"《{doc.title[:200]}》",
-           data={"document_id": doc.id, "archive_code": doc.archive_code, "title": doc.title[:200]})
-    _audit(session, actor, "rectify_evidence_remove", item, f"{label(item)}：《{doc.title[:150]}》")
+    record_event(item, actor, "evidence_remove", comment=f"《{doc.title[:200]}》",
+                 data={"document_id": doc.id, "archive_code": doc.archive_code, "title": doc.title[:200]})
+    audit_item(session, actor, "rectify_evidence_remove", item, f"{label(item)}：《{doc.title[:150]}》")
     session.flush()
 
 

@@ -191,7 +191,7 @@ def import_items(session: Session, actor: Actor, batch, parse, *, file_name: str
     """Save every row of `parse` as an item of `batch` (a FeedbackBatch, or a service.BatchSpec for a
     batch created with them), or nothing: on any problem `ok` is False and nothing is written (not
     even a new batch). The caller commits."""
-    from archive.rectify.service import BatchSpec, _event, create_batch  # service re-exports this module
+    from archive.rectify.service import BatchSpec, create_batch, record_event  # service re-exports this module
 
     if not isinstance(batch, (FeedbackBatch, BatchSpec)):
         raise TypeError("batch must be a FeedbackBatch or a BatchSpec")
@@ -211,10 +211,10 @@ def import_items(session: Session, actor: Actor, batch, parse, *, file_name: str
             deadline_text=_s(parsed.deadline_text), original_deadline=parsed.deadline, progress=_s(parsed.progress),
             state=state)
         source = file_name or "问题清单"
-        _event(item, actor, "import", to_state=state, comment=f"从《{source[:100]}》第 {parsed.row} 行导入",
-               data={"row": parsed.row, "file": file_name or None,
-                     **({"ledger_state": parsed.state, "note": noted[parsed.row]["message"]}
-                        if parsed.row in noted else {})})
+        record_event(item, actor, "import", to_state=state, comment=f"从《{source[:100]}》第 {parsed.row} 行导入",
+                     data={"row": parsed.row, "file": file_name or None,
+                           **({"ledger_state": parsed.state, "note": noted[parsed.row]["message"]}
+                              if parsed.row in noted else {})})
         session.add(item)
         created.append(item)
     session.flush()

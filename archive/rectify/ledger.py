@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from archive.audit.export import _safe   # strips control characters, defuses = + - @ (formula injection)
+from archive.audit.export import safe_cell  # strips control characters, defuses = + - @ (formula injection)
 from archive.rectify.states import STATES
 
 LEDGER_COLUMNS = ("编号", "问题来源", "反馈时间", "问题描述", "问题类别", "整改目标", "整改措施", "牵头单位",
@@ -63,7 +63,7 @@ def write_ledger(sheets: list[LedgerSheet], out: BinaryIO, *, title: str = "整�
 def _sheet_name(title: str, index: int, used: set[str]) -> str:
     """≤ 31 characters, none of []:*?/\\, not starting or ending with an apostrophe, unique (Excel
     compares sheet names without regard to case)."""
-    name = _BAD_SHEET_CHARS.sub("_", _safe(str(title or "")).replace("\n", " ")).strip().strip("'").strip()
+    name = _BAD_SHEET_CHARS.sub("_", safe_cell(str(title or "")).replace("\n", " ")).strip().strip("'").strip()
     name = name or f"批次{index}"
     base, n = name[:31], 1
     name = base
@@ -86,8 +86,8 @@ def _write_summary(ws, sheets: list[LedgerSheet], names: list[str], title: str, 
     with_overdue = any(OVERDUE_KEY in r for s in sheets for r in s.rows)
     header = ["序号", "批次", "问题来源", *states, *(["其他"] if others else []), "合计",
               *([OVERDUE_KEY] if with_overdue else [])]
-    ws.append([_safe(title)])
-    ws.append([_safe(f"筛选条件：{filters or '全部'}")])
+    ws.append([safe_cell(title)])
+    ws.append([safe_cell(f"筛选条件：{filters or '全部'}")])
     ws.append(header)
     totals = [0] * (len(header) - 3)
     for i, (sheet, name) in enumerate(zip(sheets, names), start=1):
@@ -99,7 +99,7 @@ def _write_summary(ws, sheets: list[LedgerSheet], names: list[str], title: str, 
         if with_overdue:
             counts.append(sum(1 for r in sheet.rows if r.get(OVERDUE_KEY) is True))
         totals = [a + b for a, b in zip(totals, counts)]
-        ws.append([i, _safe(sheet.title or name), _safe(sheet.source or ""), *counts])
+        ws.append([i, safe_cell(sheet.title or name), safe_cell(sheet.source or ""), *counts])
         cell = ws.cell(row=ws.max_row, column=2)
         cell.hyperlink = Hyperlink(ref=cell.coordinate, location="'{}'!A1".format(name.replace("'", "''")))
         cell.font = Font(color="1F4E79", underline="single")
@@ -133,11 +133,11 @@ def _title_rows(ws, width: int) -> None:
 
 def _write_batch(ws, sheet: LedgerSheet, filters: str) -> None:
     width = len(LEDGER_COLUMNS)
-    ws.append([_safe(sheet.title or ws.title)])
+    ws.append([safe_cell(sheet.title or ws.title)])
     note = "　".join(t for t in (f"问题来源：{sheet.source}" if sheet.source else "",
                                  f"筛选条件：{filters}" if filters else "",
                                  f"共 {len(sheet.rows)} 项") if t)
-    ws.append([_safe(note)])
+    ws.append([safe_cell(note)])
     ws.append(list(LEDGER_COLUMNS))
     for row in sheet.rows:
         ws.append([_cell_value(row.get(column), column) for column in LEDGER_COLUMNS])
@@ -171,7 +171,7 @@ def _write_batch(ws, sheet: LedgerSheet, filters: str) -> None:
 
 def _cell_value(value: Any, column: str) -> Any:
     if column == "状态":
-        return _safe(_state_label(value))
+        return safe_cell(_state_label(value))
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time() else value.replace(tzinfo=None)
     if isinstance(value, dt.date):
@@ -183,7 +183,7 @@ def _cell_value(value: Any, column: str) -> Any:
             return dt.date.fromisoformat(value.strip())   # "2024-06-30" is a date; "…（已延期）" stays text
         except ValueError:
             pass
-    return _safe(_cell_text(value))
+    return safe_cell(_cell_text(value))
 
 
 def _cell_text(value: Any) -> str:

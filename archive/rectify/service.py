@@ -106,7 +106,7 @@ def item_visible(user: User | None, item: RectificationItem) -> bool:
     return user is None or any(in_scope(user, org) for org in item_orgs(item))
 
 
-def _require_writer(actor: Actor, item: RectificationItem) -> None:
+def require_writer(actor: Actor, item: RectificationItem) -> None:
     policy.require(any(policy.can_edit(actor, org) for org in item_orgs(item)), "当前角色不能办理整改事项")
 
 
@@ -123,8 +123,8 @@ def _who(actor: Actor) -> tuple[int | None, str]:
     return (user.id, user.display_name or user.username) if user else (None, "命令行")
 
 
-def _event(item: RectificationItem, actor: Actor | None, action: str, *, from_state=None, to_state=None,
-           comment: str = "", data: dict | None = None) -> ItemEvent:
+def record_event(item: RectificationItem, actor: Actor | None, action: str, *, from_state=None, to_state=None,
+                 comment: str = "", data: dict | None = None) -> ItemEvent:
     user_id, name = _who(actor) if actor is not None else (None, "系统")
     event = ItemEvent(user_id=user_id, user_name=name[:100], action=action, from_state=from_state,
                       to_state=to_state, comment=comment, data=data, at=utcnow())
@@ -132,8 +132,8 @@ def _event(item: RectificationItem, actor: Actor | None, action: str, *, from_st
     return event
 
 
-def _audit(session: Session, actor: Actor, action: str, item: RectificationItem, summary: str,
-           changes: dict | None = None) -> None:
+def audit_item(session: Session, actor: Actor, action: str, item: RectificationItem, summary: str,
+               changes: dict | None = None) -> None:
     orgs = item_orgs(item)
     audit.record(session, actor, action, object_type="rectification_item", object_id=item.id,
                  org_id=orgs[0].id if orgs else None, summary=summary[:500], changes=changes)
@@ -282,11 +282,11 @@ def list_items(session: Session, *, user: User | None, flt: ItemFilter | None = 
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     order = ((RectificationItem.deadline, RectificationItem.id) if flt.overdue or flt.due_within_days is not None
              else (RectificationItem.batch_id.desc(), RectificationItem.id))
-    rows = session.scalars(stmt.options(*_loads()).order_by(*order).offset((page - 1) * per_page).limit(per_page))
+    rows = session.scalars(stmt.options(*item_loads()).order_by(*order).offset((page - 1) * per_page).limit(per_page))
     return Page(total, list(rows), page, per_page)
 
 
-def _loads():
+def item_loads():
     """What item_dict reads, loaded with the list (no query per item)."""
     return (selectinload(RectificationItem.units), selectinload(RectificationItem.lead_org),
             selectinload(RectificationItem.batch), selectinload(RectificationItem.evidence)
@@ -297,7 +297,7 @@ def _loads():
 def get_item(session: Session, item_id: int, *, user: User | None) -> RectificationItem:
     """One item the user sees (else OutOfScope, like a missing one), timeline and evidence loaded."""
     item = session.get(RectificationItem, item_id, options=[
-        *_loads(), selectinload(RectificationItem.events)])
+        *item_loads(), selectinload(RectificationItem.events)])
     if item is None or not item_visible(user, item):
         raise OutOfScope()
     return item
@@ -308,7 +308,7 @@ def act(session: Session, actor: Actor, item: RectificationItem, action: str, *,
         today_: dt.date | None = None) -> ItemEvent:
     """Apply one action of states.ACTIONS (start, submit, accept, reject, extend, reopen) or raise
     IllegalTransition with the reason; each is an ItemEvent and an audit row."""
-    _require_writer(actor, item)
+    require_writer(actor, item)
     # Lock the row (PostgreSQL) and decide on its current state: two people acting on one item at
     # once (a double click, accept racing reopen) queue, and the second sees the first's outcome.
     session.flush()  # pending changes of this session are kept, not reloaded away
@@ -353,11 +353,11 @@ def act(session: Session, actor: Actor, item: RectificationItem, action: str, *,
         item.closed_on = item.closed_by = item.accepted_by = item.completed_on = item.submitted_by = None
         item.acceptance_opinion, item.overdue_since = "", None
     item.state, item.updated_at = target, utcnow()
-    event = _event(item, actor, action, from_state=before, to_state=target, comment=comment or opinion,
-                   data=data or None)
-    _audit(session, actor, "rectify_action", item, f"{states.ACTIONS[action]}：{label(item)}"
-           + (f"（{states.state_name(before)} → {states.state_name(target)}）" if before != target else ""),
-           changes={"before": {"state": before}, "after": {"state": target}} if before != target else None)
+    event = record_event(item, actor, action, from_state=before, to_state=target, comment=comment or opinion,
+                         data=data or None)
+    audit_item(session, actor, "rectify_action", item, f"{states.ACTIONS[action]}：{label(item)}"
+               + (f"（{states.state_name(before)} → {states.state_name(target)}）" if before != target else ""),
+               changes={"before": {"state": before}, "after": {"state": target}} if before != target else None)
     session.flush()
     return event
 
@@ -369,7 +369,7 @@ EDITABLE = {"category": ("问题类别", 200), "goal": ("整改目标", 4000), "
 def update_item(session: Session, actor: Actor, item: RectificationItem, changes: dict) -> RectificationItem:
     """Correct an item's text fields (EDITABLE) or its responsible clerk (`responsible_user`: a
     username in the actor's scope, or None). State, deadline and acceptance change only by `act`."""
-    _require_writer(actor, item)
+    require_writer(actor, item)
     if item.state == "closed":
         raise RectifyError("item_closed", "已销号的问题不能修改；如需修改请先重新整改")
     if item.state == "awaiting_acceptance":  # what is being accepted, and who may not accept it, stay put
@@ -399,9 +399,9 @@ def update_item(session: Session, actor: Actor, item: RectificationItem, changes
         else:
             setattr(item, name, value)
     item.updated_at = utcnow()
-    _event(item, actor, "edit", comment="、".join(EDITABLE.get(n, ("责任人（系统用户）",))[0] for n in after),
-           data={"before": before, "after": after})
-    _audit(session, actor, "rectify_edit", item, f"修改：{label(item)}", changes={"before": before, "after": after})
+    record_event(item, actor, "edit", comment="、".join(EDITABLE.get(n, ("责任人（系统用户）",))[0] for n in after),
+                 data={"before": before, "after": after})
+    audit_item(session, actor, "rectify_edit", item, f"修改：{label(item)}", changes={"before": before, "after": after})
     session.flush()
     return item
 

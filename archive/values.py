@@ -3,6 +3,8 @@ Python the same way everywhere, refused with one code each: `invalid_year`, `mis
 `bad_parameter`. The faces and the services both use these; nothing here knows where a value came from."""
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import re
 
 from archive.errors import DomainError
@@ -68,3 +70,20 @@ def lenient_int(value, default: int | None = None) -> int | None:
         return parse_int(value, "", default=default)
     except InvalidValue:
         return default
+
+
+def jsonable(value):
+    """A normalised cell value as JSON can hold it."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)

@@ -18,6 +18,7 @@ from archive.classify import filing
 from archive.models import AuditEvent, Document, OrgUnit, User
 from archive.models.base import utcnow
 from archive.standards import Standards
+from archive.values import jsonable
 from archive.errors import CONFLICT, NOT_FOUND, UNPROCESSABLE, DomainError
 
 MAX_PER_PAGE = 200
@@ -131,7 +132,7 @@ def update(session: Session, actor: Actor, document_id: int, changes: dict, *, r
     for name, value in clean.items():
         old = getattr(doc, name)
         if old != value:
-            before[name], after[name] = _jsonable(old), _jsonable(value)
+            before[name], after[name] = jsonable(old), jsonable(value)
             setattr(doc, name, value)
     if after:
         doc.updated_at = utcnow()
@@ -328,10 +329,6 @@ def _clean_field(name: str, value):
             raise InvalidField(name, "年度应在 1949–2100 之间")
         return year
     return value
-
-
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def get_all(

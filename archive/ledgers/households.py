@@ -23,6 +23,7 @@ from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, require_in_scope
 from archive.ledgers.filecheck import file_check
 from archive.ledgers.linking import HouseholdError, link_document, link_documents, linked, unlink_document
+from archive.values import jsonable
 from archive.models import (Household, HouseholdDocument, HouseholdMember, HouseholdYear, Ledger, LedgerRow, OrgUnit,
                             User)
 from archive.models.base import utcnow
@@ -303,7 +304,6 @@ def _set_years(session: Session, ledger: Ledger, households: list[tuple[int, _Gr
     for start in range(0, len(ids), _ID_CHUNK):
         held.update(session.execute(select(HouseholdYear.household_id, HouseholdYear.id).where(
             HouseholdYear.household_id.in_(ids[start:start + _ID_CHUNK]), HouseholdYear.year == ledger.year)).all())
-    from archive.ledgers.service import jsonable
 
     rows = [(hid, jsonable(_figures(group))) for hid, group in households]
     fresh = [{"household_id": hid, "year": ledger.year, "ledger_id": ledger.id, "figures": f, "updated_at": now}

@@ -11,8 +11,6 @@ households, their documents and file check are households.py; the JSON shapes (m
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import decimal
 import io
 import logging
 import re
@@ -28,6 +26,7 @@ from archive.auth import policy
 from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, in_scope, require_in_scope
 from archive.models import Document, Ledger, LedgerProblem, LedgerRow, OrgUnit, User
+from archive.values import jsonable
 from archive.errors import CONFLICT, NOT_FOUND, UNPROCESSABLE, DomainError
 
 log = logging.getLogger(__name__)
@@ -88,23 +87,6 @@ def is_household_type(lt) -> bool:
     from archive.ledgers.households import household_fields
 
     return lt is not None and household_fields(lt) is not None
-
-
-def jsonable(value):
-    """A normalised cell value as JSON can hold it."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else None
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    return str(value)
 
 
 def _column_dicts(table) -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 from archive.text.masking import mask_id, mask_phone, mask_text
+from archive.values import jsonable
 from archive.models import Household, HouseholdDocument, HouseholdYear, Ledger, LedgerRow, OrgUnit
 
 _ID_KINDS = ("id_number",)
@@ -115,7 +116,6 @@ def outcome_dict(outcome, kinds: dict[str, str], personal: bool, type_names: dic
                  sample: int = 20) -> dict:
     """An import's answer: the report of the contract, the mapping, and what was saved (nothing on
     a preview). `sample`: the first rows' values as understood (masked), for the preview."""
-    from archive.ledgers.service import jsonable
 
     ledger = outcome.ledger
     base = outcome.report.as_dict(ledger_id=ledger.id if ledger is not None else None)

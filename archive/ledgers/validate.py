@@ -64,7 +64,6 @@ def validate(table: Table, ledger_type: LedgerType, *, other_ids: Mapping[str, s
                                     f"表头中没有必需的列“{f.name}”（也可写作{'、'.join(f.synonyms[:3]) or f.name}）"))
     checkers = [(f, letters[f.key], CHECKERS[f.kind], choices_of(f)) for f in fields]
     rows: list[CleanRow] = []
-    ids: dict[str, list[str]] = {}    # field -> id fields to check for duplicates
     id_fields = [f.key for f in fields if f.kind == "id_number"]
     for raw in table.rows:
         values: dict[str, Any] = {}
@@ -126,13 +125,13 @@ def _duplicates(rows: list[CleanRow], table: Table, ledger_type: LedgerType, let
         if len(numbers) < 2:
             continue
         value = key[unique.index(first)]
-        shown = mask_id(value) if f.kind == "id_number" else shown(value)
+        display = mask_id(value) if f.kind == "id_number" else shown(value)
         extra = "（同一年度）" if len(unique) > 1 and all(v is not None for v in key) else ""
         for n in numbers:
             others = [str(m) for m in numbers[:6] if m != n][:5]   # not O(n²) when one ID fills the sheet
             listed = "、".join(others) + (f" 等共 {len(numbers) - 1} 行" if len(numbers) - 1 > len(others) else " 行")
             problems.append(Problem(n, letters[first], first, code, "error",
-                                    f"{f.name} {shown} 在本台账中重复{extra}：另见第 {listed}"))
+                                    f"{f.name} {display} 在本台账中重复{extra}：另见第 {listed}"))
 
 
 def _cross_checks(rows: list[CleanRow], id_fields: list[str], letters: dict[str, str], ledger_type: LedgerType,

@@ -318,3 +318,10 @@ def volume_dict(volume: Volume, standards: Standards, job: dict | None = None) -
         "toc_notes": [{"after_position": note.after_position, "group": note.group_label,
                        "document_id": note.document_id, "remarks": note.remarks} for note in volume.toc_notes],
     }
+
+
+def job_of(session: Session, volume: Volume):
+    """The job that builds (or built) the volume, None when it never had one."""
+    from archive.models import Job
+
+    return session.get(Job, volume.job_id) if volume.job_id else None

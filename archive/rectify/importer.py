@@ -35,7 +35,7 @@ from typing import Any
 from archive.ingest.guards import check_zip
 from archive.ingest.types import IngestError
 from archive.config import Limits
-from archive.errors import UNPROCESSABLE, DomainError
+from archive.errors import TOO_LARGE, UNPROCESSABLE, UNSUPPORTED, DomainError
 from archive.rectify.states import STATES
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class ImportFileError(DomainError):
     """The file cannot be read as a 问题清单 at all. `code` for machines, `message` (Chinese) for people."""
 
     kind = UNPROCESSABLE
+    KINDS = {"unsupported_type": UNSUPPORTED, "too_large": TOO_LARGE}
 
 
 @dataclass

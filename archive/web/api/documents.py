@@ -2,7 +2,7 @@
 PDF rendition, a person's classification, moving to another unit and the unit suggestion."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g
 
 from archive.auth import policy
 from archive.auth.scope import in_scope
@@ -78,7 +78,7 @@ def upload_document():
                          document_id=doc.id)
     doc = documents.get(g.session, doc.id, user=g.user)
     body = documents.detail(doc) | {"ingest_status": result.status}
-    return jsonify(body), 201 if result.status == "stored" else 200
+    return body, 201 if result.status == "stored" else 200
 
 
 @bp.get("/documents")

@@ -2,7 +2,7 @@
 into it (or only a preview), and the batch's evidence binder (整改佐证材料汇编) as a volume."""
 from __future__ import annotations
 
-from flask import g, jsonify, url_for
+from flask import g, url_for
 
 from archive.binder import service as volumes
 from archive.rectify import service as rectify
@@ -13,7 +13,7 @@ from archive.web.api.base import (
 from archive.web.api.openapi import (
     DATE, ID_PARAM, NSTR, SCHEMAS, STR, documented, error_response, json_response, ref)
 from archive.web.api.rectification import STATE_COUNTS
-from archive.web.api.volumes import queued
+from archive.web.api.volumes import binding_options, queued
 from archive.web.errors import api_error
 from archive.web.session import services
 
@@ -83,10 +83,7 @@ def create_feedback():
                              received_on=rectify.parse_date(body.get("received_on"), "反馈时间"),
                              document_id=document_id)
     batch = rectify.create_batch(g.session, g.actor, spec)
-    response = jsonify(_batch_body(batch))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_feedback", batch_id=batch.id)
-    return response
+    return _batch_body(batch), 201, {"Location": url_for("api.get_feedback", batch_id=batch.id)}
 
 
 @bp.get("/feedback/<int:batch_id>")
@@ -128,7 +125,7 @@ def import_feedback(batch_id: int):
         body = outcome.as_dict()
         return api_error(422, "import_problems", f"问题清单有 {len(outcome.problems)} 处问题，未导入任何内容",
                          problems=outcome.problems, notes=outcome.notes, columns=body.get("columns"))
-    return jsonify(outcome.as_dict()), 201
+    return outcome.as_dict(), 201
 
 
 @bp.post("/feedback/<int:batch_id>/evidence-binder")
@@ -147,10 +144,7 @@ def import_feedback(batch_id: int):
 def build_evidence_binder(batch_id: int):
     body = json_body(required=False)
     rectify.get_batch(g.session, batch_id, user=g.user)  # 404 when out of scope
-    volume = create_evidence_volume(
-        g.session, services().standards, g.actor, batch_id=batch_id, org=org_from(body.get("org"), optional=True),
-        title=str(body.get("title") or ""), made_by=str(body.get("made_by") or ""),
-        checked_by=str(body.get("checked_by") or ""), double_sided=bool(body.get("double_sided")),
-        spine=bool(body.get("spine")))
+    volume = create_evidence_volume(g.session, services().standards, g.actor, batch_id=batch_id,
+                                    org=org_from(body.get("org"), optional=True), **binding_options(body))
     volumes.start_build(g.session, g.actor, volume)
     return queued(volume.id)

@@ -4,7 +4,7 @@ volume composer of archive/ledgers/volume.py). Every view of a household is audi
 numbers are masked unless asked with ?unmask=1 by a user with the right."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, request
 
 from archive.binder import service as volumes
 from archive.ledgers import households as hh, shapes
@@ -13,7 +13,7 @@ from archive.web.api.base import RequestError, bp, int_param, json_body, login_r
 from archive.web.api.ledgers import PAGE_PARAMS, UNMASK_PARAM, personal
 from archive.web.api.openapi import (
     DATE, ID_PARAM, NINT, NSTR, ORG_REF, SCHEMAS, STR, documented, error_response, json_response, ref)
-from archive.web.api.volumes import queued
+from archive.web.api.volumes import binding_options, queued
 from archive.web.session import services
 
 SCHEMAS["Household"] = {"type": "object", "properties": {
@@ -109,9 +109,7 @@ def add_household_document(household_id: int):
     if isinstance(document_id, bool) or not isinstance(document_id, int):
         raise RequestError("missing_document", message)
     link = hh.link_document(g.session, g.actor, household, document_id)
-    response = jsonify(_documents_body(household) | {"linked": shapes.document_link_dict(link, False)})
-    response.status_code = 201
-    return response
+    return _documents_body(household) | {"linked": shapes.document_link_dict(link, False)}, 201
 
 
 @bp.delete("/households/<int:household_id>/documents/<int:document_id>")
@@ -144,9 +142,7 @@ def remove_household_document(household_id: int, document_id: int):
 @login_required
 def build_household_volume(household_id: int):
     body = json_body(required=False)
-    volume = create_household_volume(
-        g.session, services().standards, g.actor, household_id, title=str(body.get("title") or ""),
-        made_by=str(body.get("made_by") or ""), checked_by=str(body.get("checked_by") or ""),
-        double_sided=bool(body.get("double_sided")), spine=bool(body.get("spine")))
+    volume = create_household_volume(g.session, services().standards, g.actor, household_id,
+                                     **binding_options(body))
     volumes.start_build(g.session, g.actor, volume)
     return queued(volume.id)

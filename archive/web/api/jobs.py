@@ -1,7 +1,7 @@
 """Folder uploads as a background job (POST /api/v1/ingest-jobs) and any job's progress (GET /jobs/{id})."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, url_for
+from flask import g, request, url_for
 
 from archive import jobs
 from archive.auth import policy
@@ -41,10 +41,7 @@ def create_ingest_job():
     g.session.commit()
     jobs.enqueue_ingest(job.id)
     g.session.refresh(job)
-    response = jsonify(_job_body(job))
-    response.status_code = 202
-    response.headers["Location"] = url_for("api.get_job", job_id=job.id)
-    return response
+    return _job_body(job), 202, {"Location": url_for("api.get_job", job_id=job.id)}
 
 
 @bp.get("/jobs/<job_id>")

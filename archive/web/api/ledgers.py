@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import g, jsonify, request, url_for
+from flask import g, request, url_for
 
 from archive.auth import policy
 from archive.ledgers import service as ledgers, shapes
@@ -106,10 +106,7 @@ def import_ledger():
     body = shapes.outcome_dict(outcome, ledgers.field_kinds(lt), shown, _type_names())
     if ledger is None:
         return body
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_ledger", ledger_id=ledger.id)
-    return response
+    return body, 201, {"Location": url_for("api.get_ledger", ledger_id=ledger.id)}
 
 
 @bp.get("/ledgers")

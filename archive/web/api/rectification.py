@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import g, jsonify, request
+from flask import g, request
 
 from archive import clock
 from archive.rectify import deadlines, evidence, service as rectify, states
@@ -211,7 +211,7 @@ def add_rectification_evidence(item_id: int):
             raise RequestError("missing_document", "请上传文件（字段 file）或给出 JSON {\"document_id\": 文件编号}")
         linked, status = evidence.link(g.session, g.actor, item, document_id), "linked"
     body = _item_body(item) | {"linked": rectify.evidence_dict(linked), "ingest_status": status}
-    return jsonify(body), 201
+    return body, 201
 
 
 @bp.delete("/rectification-items/<int:item_id>/evidence/<int:document_id>")

@@ -1,7 +1,7 @@
 """Bound volumes (案卷): compose, build as a job, follow its progress, download the PDF."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, url_for
+from flask import g, request, url_for
 
 from archive import jobs
 from archive.binder import service as volumes
@@ -77,6 +77,14 @@ def _flag(body: dict, name: str, default: bool) -> bool:
     raise volumes.VolumeError("invalid_flag", f"{name} 应为 true 或 false")
 
 
+def binding_options(body: dict) -> dict:
+    """The options of a volume that a composer lays out (a household's file, an evidence binder):
+    its title, who made and checked it, how it is printed."""
+    return {"title": str(body.get("title") or ""), "made_by": str(body.get("made_by") or ""),
+            "checked_by": str(body.get("checked_by") or ""), "double_sided": bool(body.get("double_sided")),
+            "spine": bool(body.get("spine"))}
+
+
 def _body_of(volume) -> dict:
     job = volumes.job_of(g.session, volume)
     return volumes.volume_dict(volume, services().standards, jobs.job_dict(job) if job else None)
@@ -85,10 +93,8 @@ def _body_of(volume) -> dict:
 def queued(volume_id: int):
     """202 with the volume just queued for building, and where to follow it."""
     g.session.expire_all()
-    response = jsonify(_body_of(volumes.get(g.session, volume_id, user=g.user)))
-    response.status_code = 202
-    response.headers["Location"] = url_for("api.get_volume", volume_id=volume_id)
-    return response
+    body = _body_of(volumes.get(g.session, volume_id, user=g.user))
+    return body, 202, {"Location": url_for("api.get_volume", volume_id=volume_id)}
 
 
 @bp.post("/volumes")

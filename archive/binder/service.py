@@ -320,8 +320,10 @@ def volume_dict(volume: Volume, standards: Standards, job: dict | None = None) -
     }
 
 
-def job_of(session: Session, volume: Volume):
-    """The job that builds (or built) the volume, None when it never had one."""
+def build_job(session: Session, volume: Volume) -> dict | None:
+    """The volume's build job as jobs.job_dict shapes it; None before its first build."""
+    from archive import jobs
     from archive.models import Job
 
-    return session.get(Job, volume.job_id) if volume.job_id else None
+    job = session.get(Job, volume.job_id) if volume.job_id else None
+    return jobs.job_dict(job) if job is not None else None

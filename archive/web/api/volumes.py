@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import g, request, url_for
 
-from archive import jobs
 from archive.binder import service as volumes
 from archive.binder.build import pdf_path
 from archive.values import lenient_int, parse_year
@@ -86,8 +85,7 @@ def binding_options(body: dict) -> dict:
 
 
 def _body_of(volume) -> dict:
-    job = volumes.job_of(g.session, volume)
-    return volumes.volume_dict(volume, services().standards, jobs.job_dict(job) if job else None)
+    return volumes.volume_dict(volume, services().standards, volumes.build_job(g.session, volume))
 
 
 def queued(volume_id: int):

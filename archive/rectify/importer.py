@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive.config import Limits
+from archive.errors import TOO_LARGE, UNSUPPORTED
 from archive.rectify.columns import FIELDS, STATE_LABELS, SYNONYMS, parse_state, units
 from archive.rectify.dates import parse_deadline
 from archive.tables.docxtable import docx_tables
@@ -54,6 +55,8 @@ LIMITS = TableLimits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COL
 
 class ImportFileError(TableFileError):
     """The file cannot be read as a 问题清单 at all. `code` for machines, `message` (Chinese) for people."""
+
+    KINDS = {"unsupported_type": UNSUPPORTED, "too_large": TOO_LARGE}
 
 
 ColumnMapping = Column   # index, letter, header ("整改措施/具体措施"), field (a key of FIELDS or None), how

@@ -19,6 +19,17 @@ def content_disposition(name: str, inline: bool = False) -> str:
     return f"{kind}; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def send_download(source, mimetype: str, name: str):
+    """A file made for this request (bytes in a file object, or a path) as an attachment named
+    `name`, never cached or sniffed."""
+    from flask import send_file
+
+    response = send_file(source, mimetype=mimetype, max_age=0, conditional=False)
+    response.headers["Content-Disposition"] = content_disposition(name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def send_original(store, doc):
     """The stored original as an attachment: its own type, its Chinese name, never sniffed."""
     from flask import send_file

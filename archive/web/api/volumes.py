@@ -1,17 +1,16 @@
 """Bound volumes (案卷): compose, build as a job, follow its progress, download the PDF."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, send_file, url_for
+from flask import g, request, url_for
 
-from archive import jobs
-from archive.values import parse_year
 from archive.binder import service as volumes
 from archive.binder.build import pdf_path
-from archive.models import Job
-from archive.web.api import _org_param, _services, bp, login_required
+from archive.values import lenient_int, parse_year
+from archive.web.api.base import bp, json_body, login_required, org_filter, org_from
+from archive.web.api.openapi import ID_PARAM, SCHEMAS, documented, error_response, json_response, ref
 from archive.web.errors import api_error
-from archive.web.filenames import content_disposition
-from archive.web.openapi import ID_PARAM, SCHEMAS, documented, error_response, json_response, ref
+from archive.web.filenames import send_download
+from archive.web.session import services
 
 SCHEMAS["VolumeRequest"] = {"type": "object", "required": ["category", "year"], "properties": {
     "org": {"type": "string", "description": "单位路径或区划代码，默认为用户所属单位"},
@@ -52,8 +51,8 @@ SCHEMAS["VolumePreview"] = {"type": "object", "properties": {
 
 
 def _spec(body: dict) -> volumes.Spec:
-    standards = _services().standards
-    org = _org_param_from(body)
+    standards = services().standards
+    org = org_from(body.get("org"))
     year = parse_year(body.get("year"))
     category, retention = volumes.class_and_retention(standards, org, body.get("category"), body.get("retention"))
     return volumes.Spec(
@@ -66,6 +65,7 @@ def _spec(body: dict) -> volumes.Spec:
 
 
 def _flag(body: dict, name: str, default: bool) -> bool:
+    """A volume's yes/no option: anything but a clear yes or no is refused (invalid_flag)."""
     value = body.get(name, default)
     if isinstance(value, bool):
         return value
@@ -76,29 +76,23 @@ def _flag(body: dict, name: str, default: bool) -> bool:
     raise volumes.VolumeError("invalid_flag", f"{name} 应为 true 或 false")
 
 
-def _org_param_from(body: dict):
-    from archive.auth.scope import scoped_org
-    from archive.orgs import service as orgs
-
-    ref_ = str(body.get("org") or "").strip()
-    return scoped_org(g.session, g.user, orgs.resolve(g.session, ref_) if ref_ else None)
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise volumes.VolumeError("invalid_json", "请求体应为 JSON 对象")
-    return body
-
-
-@bp.errorhandler(volumes.VolumeError)
-def volume_error(exc: volumes.VolumeError):
-    return api_error(400, exc.code, exc.message)
+def binding_options(body: dict) -> dict:
+    """The options of a volume that a composer lays out (a household's file, an evidence binder):
+    its title, who made and checked it, how it is printed."""
+    return {"title": str(body.get("title") or ""), "made_by": str(body.get("made_by") or ""),
+            "checked_by": str(body.get("checked_by") or ""), "double_sided": bool(body.get("double_sided")),
+            "spine": bool(body.get("spine"))}
 
 
 def _body_of(volume) -> dict:
-    job = g.session.get(Job, volume.job_id) if volume.job_id else None
-    return volumes.volume_dict(volume, _services().standards, jobs.job_dict(job) if job else None)
+    return volumes.volume_dict(volume, services().standards, volumes.build_job(g.session, volume))
+
+
+def queued(volume_id: int):
+    """202 with the volume just queued for building, and where to follow it."""
+    g.session.expire_all()
+    body = _body_of(volumes.get(g.session, volume_id, user=g.user))
+    return body, 202, {"Location": url_for("api.get_volume", volume_id=volume_id)}
 
 
 @bp.post("/volumes")
@@ -111,17 +105,9 @@ def _body_of(volume) -> dict:
                        "404": error_response("单位或文件不存在或无权访问")})
 @login_required
 def create_volume():
-    volume = volumes.create(g.session, _services().standards, g.actor, _spec(_body()))
+    volume = volumes.create(g.session, services().standards, g.actor, _spec(json_body()))
     volumes.start_build(g.session, g.actor, volume)
-    return _queued(volume.id)
-
-
-def _queued(volume_id: int):
-    g.session.expire_all()
-    response = jsonify(_body_of(volumes.get(g.session, volume_id, user=g.user)))
-    response.status_code = 202
-    response.headers["Location"] = url_for("api.get_volume", volume_id=volume_id)
-    return response
+    return queued(volume.id)
 
 
 @bp.post("/volumes/<int:volume_id>/build")
@@ -135,7 +121,7 @@ def _queued(volume_id: int):
 def rebuild_volume(volume_id: int):
     volume = volumes.get(g.session, volume_id, user=g.user)
     volumes.retry(g.session, g.actor, volume)
-    return _queued(volume.id)
+    return queued(volume.id)
 
 
 @bp.post("/volumes/preview")
@@ -146,8 +132,8 @@ def rebuild_volume(volume_id: int):
             responses={"200": json_response("预览", ref("VolumePreview")), "400": error_response("参数无效")})
 @login_required
 def preview_volume():
-    return volumes.preview(g.session, _services().standards, g.user, _spec(_body()),
-                           renditions=volumes.renditions_of(_services()))
+    return volumes.preview(g.session, services().standards, g.user, _spec(json_body()),
+                           renditions=volumes.renditions_of(services()))
 
 
 @bp.get("/volumes")
@@ -158,10 +144,8 @@ def preview_volume():
                 "total": {"type": "integer"}, "items": {"type": "array", "items": ref("Volume")}}})})
 @login_required
 def list_volumes():
-    org = _org_param() if request.args.get("org") else None
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
-    total, rows = volumes.list_for(g.session, user=g.user, org=org, page=page)
+    page = max(lenient_int(request.args.get("page"), 1), 1)  # a bad page number is the first page
+    total, rows = volumes.list_for(g.session, user=g.user, org=org_filter(), page=page)
     return {"total": total, "page": page, "items": [_body_of(v) for v in rows]}
 
 
@@ -182,12 +166,10 @@ def get_volume(volume_id: int):
 @login_required
 def download_volume(volume_id: int):
     volume = volumes.get(g.session, volume_id, user=g.user)
-    path = pdf_path(_services().settings.volumes_dir, volume.id)
+    path = pdf_path(services().settings.volumes_dir, volume.id)
     if volume.status != "done" or not path.exists():
         return api_error(409, "volume_not_ready", f"案卷尚未生成（状态：{volume.status}）")
     volumes.record_download(g.session, g.actor, volume)
     name = f"{volume.archive_code or volume.id}-{volume.title[:60]}.pdf"
     g.session.commit()
-    response = send_file(path, mimetype="application/pdf", max_age=0, conditional=False)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    return response
+    return send_download(path, "application/pdf", name)

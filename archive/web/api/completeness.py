@@ -4,12 +4,10 @@ from __future__ import annotations
 from flask import g, request
 
 from archive.completeness.service import check
-from archive.errors import DomainError
 from archive.values import parse_year
-from archive.web import openapi
-from archive.web.api import _org_param, _services, bp, login_required
-from archive.web.errors import api_error
-from archive.web.openapi import documented, error_response, json_response, ref
+from archive.web.api.base import bp, login_required, org_param
+from archive.web.api.openapi import SCHEMAS, documented, error_response, json_response, ref
+from archive.web.session import services
 
 _DOC = {"type": "object", "properties": {
     "id": {"type": "integer"}, "title": {"type": "string"},
@@ -22,7 +20,7 @@ _ITEM = {"type": "object", "required": ["key", "name", "status", "required", "do
     "required": {"type": "boolean"}, "per_household": {"type": "boolean"},
     "count": {"type": "integer", "description": "匹配的文件数（documents 最多列 20 个）"},
     "documents": {"type": "array", "items": _DOC}, "note": {"type": "string", "nullable": True}}}
-openapi.SCHEMAS.setdefault("CompletenessReport", {
+SCHEMAS["CompletenessReport"] = {
     "type": "object", "required": ["org", "org_id", "level", "year", "items", "complete", "children", "summary"],
     "properties": {
         "org": {"type": "string", "description": "单位路径"}, "name": {"type": "string"},
@@ -31,7 +29,7 @@ openapi.SCHEMAS.setdefault("CompletenessReport", {
         "year": {"type": "integer"}, "items": {"type": "array", "items": _ITEM},
         "complete": {"type": "boolean", "description": "本级及下级均无缺失的必需项（待确认不算缺失）"},
         "children": {"type": "array", "items": ref("CompletenessReport")},
-        "summary": {"type": "object", "description": "本级计数；有下级时含 children 与 levels（各层级齐全/不齐全及按项缺失数）"}}})
+        "summary": {"type": "object", "description": "本级计数；有下级时含 children 与 levels（各层级齐全/不齐全及按项缺失数）"}}}
 
 
 @bp.get("/completeness")
@@ -46,9 +44,6 @@ openapi.SCHEMAS.setdefault("CompletenessReport", {
                        "400": error_response("缺少年度或年度无效"), "404": error_response("单位不存在或无权访问")})
 @login_required
 def completeness():
-    try:
-        year = parse_year(request.args.get("year"))
-    except DomainError as e:
-        return api_error(400, e.code, e.message)
-    org = _org_param()
-    return check(g.session, _services().standards, user=g.user, org=org, year=year).as_dict()
+    year = parse_year(request.args.get("year"))
+    org = org_param()
+    return check(g.session, services().standards, user=g.user, org=org, year=year).as_dict()

@@ -1,12 +1,25 @@
-"""The OpenAPI 3 document, assembled from the `documented` decorators on the API views."""
+"""The OpenAPI 3 document, assembled from the `documented` decorators on the API views and the
+schemas the resource modules add to SCHEMAS, served at /api/v1/openapi.json."""
 from __future__ import annotations
 
 from typing import Callable
+
+from flask import jsonify
+
+from archive.web.api.base import bp
 
 PATHS: dict[str, dict] = {}
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+# Pieces of schemas that several resources use.
+STR = {"type": "string"}
+NSTR = {"type": "string", "nullable": True}
+NINT = {"type": "integer", "nullable": True}
+DATE = {"type": "string", "format": "date", "nullable": True}
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+ORG_REF = {"type": "object", "properties": {"id": {"type": "integer"}, "name": STR, "path": STR}}
 
 SCHEMAS = {
     "ErrorObject": {"type": "object", "required": ["code", "message"], "properties": {
@@ -102,3 +115,8 @@ def document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import g, request, send_file
+from flask import g, request
 
 from archive import catalogue
 from archive.audit import service as audit
-from archive.web.api import _org_param, _services, bp, login_required
-from archive.web.errors import api_error
-from archive.web.filenames import content_disposition
-from archive.web.openapi import documented, error_response
+from archive.web.api.base import RequestError, bp, login_required, org_param
+from archive.web.api.openapi import BINARY, documented, error_response
+from archive.web.filenames import send_download
+from archive.web.session import services
 
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
 _PARAMETERS = [{"name": n, "in": "query", "required": req, "schema": sch, "description": d} for n, req, sch, d in [
     ("org", False, {"type": "string"}, "单位路径或区划代码，默认为用户所属单位"),
     ("year", True, {"type": "integer", "example": 2020}, "年度"),
@@ -27,30 +26,22 @@ _PARAMETERS = [{"name": n, "in": "query", "required": req, "schema": sch, "descr
                         "class 只列一个类目（含其子类目）。PDF 含封面，A4 横向。",
             parameters=_PARAMETERS,
             responses={"200": {"description": "归档文件目录文件", "content": {
-                               mime: _BINARY for mime in catalogue.FORMATS.values()}},
+                               mime: BINARY for mime in catalogue.FORMATS.values()}},
                        "400": error_response("年度、保管期限、类目或格式无效"),
                        "404": error_response("单位不存在或无权访问，或没有已归档的文件")})
 @login_required
 def get_catalogue():
     fmt = (request.args.get("format") or "xlsx").strip().lower()
     if fmt not in catalogue.FORMATS:
-        return api_error(400, "invalid_format", "格式（format）应为 xlsx 或 pdf")
-    org = _org_param()
-    try:
-        result = catalogue.build(g.session, _services().standards, org=org, year=request.args.get("year"),
-                                 retention=request.args.get("retention"), class_code=request.args.get("class"),
-                                 user=g.user)
-    except catalogue.NothingFiled as e:
-        return api_error(404, e.code, e.message)
-    except catalogue.CatalogueError as e:
-        return api_error(400, e.code, e.message)
+        raise RequestError("invalid_format", "格式（format）应为 xlsx 或 pdf")
+    org = org_param()
+    result = catalogue.build(g.session, services().standards, org=org, year=request.args.get("year"),
+                             retention=request.args.get("retention"), class_code=request.args.get("class"),
+                             user=g.user)
     audit.record(g.session, g.actor, "catalogue_export", object_type="org", object_id=org.id, org_id=org.id,
                  summary=result.file_name(fmt))
     g.session.commit()  # the rows are plain values: hold no read transaction while the file is drawn
     out = BytesIO()
     catalogue.write(result, fmt, out)
     out.seek(0)
-    response = send_file(out, mimetype=catalogue.FORMATS[fmt], max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(result.file_name(fmt))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_download(out, catalogue.FORMATS[fmt], result.file_name(fmt))

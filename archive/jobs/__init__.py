@@ -18,9 +18,4 @@ from archive.jobs.records import JobNotFound, create_job, get_for, job_dict
 from archive.jobs.registry import bind, enqueue, periodic, task
 
 __all__ = ["JobNotFound", "bind", "configure", "create_job", "enqueue", "get_for", "huey", "job_dict",
-           "periodic", "task", "enqueue_ingest"]
-
-
-def enqueue_ingest(job_id: str) -> None:
-    """Queue a folder upload's ingest job (web/api.py's name, until it says enqueue("ingest", id))."""
-    enqueue("ingest", job_id)
+           "periodic", "task"]

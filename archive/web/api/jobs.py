@@ -39,7 +39,7 @@ def create_ingest_job():
                           params={"org": org.path, "ip": request.remote_addr})
     job.total = count
     g.session.commit()
-    jobs.enqueue_ingest(job.id)
+    jobs.enqueue("ingest", job.id)
     g.session.refresh(job)
     return _job_body(job), 202, {"Location": url_for("api.get_job", job_id=job.id)}
 

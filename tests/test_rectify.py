@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from archive.auth.actor import Actor
 from archive.models import AuditEvent, Document, FeedbackBatch, ItemEvent, RectificationItem
-from archive.rectify import deadlines, evidence, service as rectify, states
+from archive.rectify import deadlines, evidence, service as rectify, shapes, states
 from archive.rectify.ledger import LEDGER_COLUMNS
 from tests.conftest import bearer, leftover_files
 
@@ -344,7 +344,7 @@ def test_extension_keeps_the_old_deadline(services, imported, people):
         item = rectify.get_item(session, ids["1"], user=clerk.user)
         rectify.act(session, clerk, item, "extend", comment="再延期", deadline=dt.date(2021, 12, 31), today_=day)
         assert item.original_deadline == dt.date(2021, 6, 30)
-        data = rectify.item_dict(item, today_=day, detail=True)
+        data = shapes.item_dict(item, today_=day, detail=True)
         olds = [e["data"]["old_deadline"] for e in data["timeline"] if e["action"] == "extend"]
         assert olds == ["2021-06-30", "2021-10-31"] and data["deadline"] == "2021-12-31"
 

@@ -413,9 +413,3 @@ def _user_in_scope(session: Session, actor: Actor, username) -> User | None:
     if user is None or (actor.user is not None and not in_scope(actor.user, user.org)):
         raise RectifyError("invalid_user", f"用户“{str(username)[:30]}”不存在或不在您的管辖范围内")
     return user
-
-
-# Importing a 问题清单 is importing.py, the JSON shapes are shapes.py; re-exported here so that the
-# service stays the one door.
-from archive.rectify.importing import ImportOutcome, import_items, preview_import  # noqa: E402,F401
-from archive.rectify.shapes import EVENT_NAMES, event_dict, evidence_dict, item_dict  # noqa: E402,F401

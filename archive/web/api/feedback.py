@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, url_for
 
 from archive.binder import service as volumes
-from archive.rectify import service as rectify
+from archive.rectify import importing, service as rectify, shapes
 from archive.rectify.binder import create_evidence_volume
 from archive.rectify.importer import MAX_BYTES, ImportFileError, parse
 from archive.web.api.base import (
@@ -47,7 +47,7 @@ def _batch_body(batch, with_items: bool = False) -> dict:
     if with_items:
         page = rectify.list_items(g.session, user=g.user, flt=rectify.ItemFilter(batch_id=batch.id),
                                   per_page=rectify.MAX_PER_PAGE)
-        data["items"] = [rectify.item_dict(i) for i in page.items]
+        data["items"] = [shapes.item_dict(i) for i in page.items]
     return data
 
 
@@ -119,8 +119,8 @@ def import_feedback(batch_id: int):
     with naming_file(upload.filename, ImportFileError):
         parsed = parse(data, upload.filename)
     if flag_param("preview"):
-        return rectify.preview_import(g.session, g.actor, batch, parsed).as_dict()
-    outcome = rectify.import_items(g.session, g.actor, batch, parsed, file_name=upload.filename)
+        return importing.preview_import(g.session, g.actor, batch, parsed).as_dict()
+    outcome = importing.import_items(g.session, g.actor, batch, parsed, file_name=upload.filename)
     if not outcome.ok:
         body = outcome.as_dict()
         return api_error(422, "import_problems", f"问题清单有 {len(outcome.problems)} 处问题，未导入任何内容",

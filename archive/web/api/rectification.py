@@ -8,7 +8,7 @@ from io import BytesIO
 from flask import g, request
 
 from archive import clock
-from archive.rectify import deadlines, evidence, service as rectify, states
+from archive.rectify import deadlines, evidence, service as rectify, shapes, states
 from archive.web.api.base import (
     XLSX, RequestError, bp, check_upload_size, flag_param, int_param, json_body, login_required, org_filter)
 from archive.web.api.openapi import (
@@ -76,7 +76,7 @@ def _filter() -> rectify.ItemFilter:
 
 
 def _item_body(item) -> dict:
-    return rectify.item_dict(item, detail=True)
+    return shapes.item_dict(item, detail=True)
 
 
 @bp.get("/rectification-items")
@@ -92,7 +92,7 @@ def list_rectification_items():
                                 per_page=int_param("per_page") or 50)
     today = rectify.today()
     return {"total": result.total, "page": result.page, "per_page": result.per_page,
-            "items": [rectify.item_dict(i, today_=today) for i in result.items]}
+            "items": [shapes.item_dict(i, today_=today) for i in result.items]}
 
 
 @bp.get("/rectification-items/summary")
@@ -210,7 +210,7 @@ def add_rectification_evidence(item_id: int):
         if isinstance(document_id, bool) or not isinstance(document_id, int):
             raise RequestError("missing_document", "请上传文件（字段 file）或给出 JSON {\"document_id\": 文件编号}")
         linked, status = evidence.link(g.session, g.actor, item, document_id), "linked"
-    body = _item_body(item) | {"linked": rectify.evidence_dict(linked), "ingest_status": status}
+    body = _item_body(item) | {"linked": shapes.evidence_dict(linked), "ingest_status": status}
     return body, 201
 
 

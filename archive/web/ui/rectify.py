@@ -14,7 +14,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from archive.auth import policy
 from archive.binder import service as volumes
 from archive.binder.service import VolumeError
-from archive.rectify import binder, deadlines, service as rectify, states
+from archive.rectify import binder, deadlines, service as rectify, shapes, states
 from archive.rectify.lookups import count_items
 from archive.values import lenient_int
 from archive.web.errors import mark_failed
@@ -64,7 +64,7 @@ def rectify_batch(batch_id: int):
         overdue=_count(rectify.ItemFilter(batch_id=batch.id, overdue=True), today),
         due_soon=_count(rectify.ItemFilter(batch_id=batch.id, due_within_days=DUE_DAYS), today),
         can_import=policy.can_edit(g.actor, batch.org), can_bind=can_write(),
-        rows=[rectify.item_dict(i, today_=today) for i in result.items])
+        rows=[shapes.item_dict(i, today_=today) for i in result.items])
 
 
 @bp.post("/rectify/batches/<int:batch_id>/binder")
@@ -132,7 +132,7 @@ def rectify_items():
             column = dataclasses.replace(flt, state=code)
             result = rectify.list_items(g.session, user=g.user, flt=column, per_page=BOARD_CARDS, today_=today)
             columns.append({"state": code, "total": result.total,
-                            "cards": [rectify.item_dict(i, today_=today) for i in result.items]})
+                            "cards": [shapes.item_dict(i, today_=today) for i in result.items]})
         total = sum(c["total"] for c in columns)
         return render_template("rectify/items.html", columns=columns, total=total, **context)
     result = rectify.list_items(g.session, user=g.user, flt=flt, page=page, per_page=PER_PAGE, today_=today)
@@ -140,7 +140,7 @@ def rectify_items():
     if page > pages:
         page = pages
         result = rectify.list_items(g.session, user=g.user, flt=flt, page=page, per_page=PER_PAGE, today_=today)
-    return render_template("rectify/items.html", rows=[rectify.item_dict(i, today_=today) for i in result.items],
+    return render_template("rectify/items.html", rows=[shapes.item_dict(i, today_=today) for i in result.items],
                            total=result.total, page=page, pages=pages, **context)
 
 

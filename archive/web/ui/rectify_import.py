@@ -14,7 +14,7 @@ from archive.auth.scope import OutOfScope
 from archive.documents import service as documents
 from archive.models import FeedbackBatch
 from archive.models.rectify import SOURCES
-from archive.rectify import service as rectify
+from archive.rectify import importing, service as rectify
 from archive.rectify.importer import FIELDS as FIELD_NAMES, MAX_BYTES, ImportFileError, parse
 from archive.values import lenient_int
 from archive.web.errors import mark_failed, status_for
@@ -107,7 +107,7 @@ def rectify_import_preview():
         parsed = parse(data, name)
     except ImportFileError as e:
         return _refused(fields, f"{name}：{e.message}")
-    outcome = rectify.preview_import(g.session, g.actor, target, parsed)
+    outcome = importing.preview_import(g.session, g.actor, target, parsed)
     token = STASH.put(data, name) if outcome.ok else ""  # a list with problems cannot be confirmed: keep nothing
     return _preview(fields, target, outcome, token, name)
 
@@ -148,7 +148,7 @@ def _confirm(fields: dict, token: str, data: bytes, name: str):
     except ImportFileError as e:
         return _refused(fields, f"{name}：{e.message}"), False
     try:
-        outcome = rectify.import_items(g.session, g.actor, target, parsed, file_name=name)
+        outcome = importing.import_items(g.session, g.actor, target, parsed, file_name=name)
     except rectify.RectifyError as e:
         g.session.rollback()
         return _refused(fields, e.message), False
@@ -156,7 +156,7 @@ def _confirm(fields: dict, token: str, data: bytes, name: str):
         g.session.rollback()
         mark_failed()
         target = _target(fields)
-        preview = rectify.preview_import(g.session, g.actor, target, parsed)
+        preview = importing.preview_import(g.session, g.actor, target, parsed)
         return _preview(fields, target, preview, token, name, status=422,
                         error=f"问题清单有 {len(outcome.problems)} 处问题，未导入任何内容"), False
     batch_id, count = outcome.batch.id, len(outcome.items)

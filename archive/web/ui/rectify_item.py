@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from archive.auth import policy
-from archive.rectify import evidence, service as rectify, states
+from archive.rectify import evidence, service as rectify, shapes, states
 from archive.rectify.lookups import pick_documents
 from archive.values import lenient_int
 from archive.web.errors import mark_failed, status_for
@@ -40,7 +40,7 @@ def _doc_q() -> str:
 
 def _render(item, *, error: str | None = None, form=None, open_action: str | None = None, status: int = 200):
     today = rectify.today()
-    data = rectify.item_dict(item, today_=today, detail=True)
+    data = shapes.item_dict(item, today_=today, detail=True)
     can_act = _can_act(item)
     doc_q = _doc_q()
     return render_template(
@@ -48,7 +48,7 @@ def _render(item, *, error: str | None = None, form=None, open_action: str | Non
         actions=states.available(item.state) if can_act else [], action_style=ACTION_STYLE,
         can_evidence=can_act and item.state != "closed", error=error, form=form or {}, open_action=open_action,
         doc_q=doc_q, found=_found(item, doc_q),
-        event_names=rectify.EVENT_NAMES,
+        event_names=shapes.EVENT_NAMES,
         linked={e["document_id"] for e in data["evidence"]},
         max_mb=max_bytes() // MB), status
 

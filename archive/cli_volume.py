@@ -12,7 +12,8 @@ from archive.errors import DomainError
 from archive.values import parse_year
 from archive.auth.actor import CLI
 from archive.binder import service as volumes
-from archive.binder.build import build, pdf_path, total_steps
+from archive.binder.build import build, pdf_path
+from archive.binder.service import total_steps
 from archive.cli import _Null, _echo_json, _fail, _services, main
 from archive.orgs import service as orgs
 

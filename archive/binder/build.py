@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from archive import clock
 from archive.binder import compose, frontmatter, verify
 from archive.binder.renditions import RenditionFailed, Renditions, Source, page_count
-from archive.binder.service import VolumeError, class_name
+from archive.binder.service import VolumeError, class_name, total_steps
 from archive.binder.document_pdf import filing_stamp
 from archive.binder.stamp import FilingStamp
 from archive.classify.filing import next_item
@@ -28,8 +28,6 @@ from archive.jobs import lifecycle
 from archive.models import Document, Volume, VolumeItem
 from archive.models.base import utcnow
 
-# Progress steps besides one per document for renditions and one per document for assembly.
-EXTRA_STEPS = 2
 # Volumes up to this many pages also get the external `qpdf --check` in the build (it re-decodes every
 # scanned image: ~4 s at 500 pages, ~23 s at 2,000); larger ones get it from `archive volume check`.
 # qpdf's structural checks themselves run in-process on every volume (verify.check_structure).
@@ -83,10 +81,6 @@ class _Plan:
 
 
 SUBTITLES = {"evidence": "整改佐证材料汇编", "household": "一户一档"}  # printed on the cover under the title
-
-
-def total_steps(item_count: int) -> int:
-    return 2 * item_count + EXTRA_STEPS
 
 
 def pdf_path(volumes_dir: Path, volume_id: int) -> Path:

@@ -84,6 +84,14 @@ def scheme_of(standards: Standards, org: OrgUnit) -> Scheme:
     return standards.scheme_for(path=org.path, code=org.code)
 
 
+# Progress steps of a build besides one per document for renditions and one per document for assembly.
+EXTRA_STEPS = 2
+
+
+def total_steps(item_count: int) -> int:
+    return 2 * item_count + EXTRA_STEPS
+
+
 def class_name(standards: Standards, scheme_id: str, code: str) -> str:
     scheme = standards.schemes.get(scheme_id)
     doc_class = scheme.classes.get(code) if scheme else None
@@ -218,7 +226,6 @@ def start_build(session: Session, actor: Actor, volume: Volume) -> str:
     """Record the volume's build job, commit, and queue it (the worker must find the rows); returns
     the job id. Every interface starts builds through here."""
     from archive import jobs
-    from archive.binder.build import total_steps
 
     job = jobs.create_job(session, kind="volume_build", user=actor.user, org=volume.org,
                           params={"volume_id": volume.id})

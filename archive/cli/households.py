@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 from archive.auth.actor import CLI
 from archive.auth.scope import OutOfScope
 from archive.cli.common import echo_json, fail, get_or_fail, json_option, mask_option, services, unmasked
-from archive.cli.volumes import build_to_file
+from archive.cli.volumes import write_volume
 from archive.errors import DomainError
 from archive.ledgers import households as hh, shapes
 
@@ -75,5 +75,4 @@ def household_volume(household_id, title, output):
         except DomainError as e:
             fail(e.message, 2)
         volume_id = volume.id
-    target = build_to_file(s, volume_id, output)
-    click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")
+    write_volume(s, volume_id, output)

@@ -92,8 +92,13 @@ def ledger_import(file, org_ref, type_key, year, preview, mask, as_json):
                    f"{'（与已有文件相同）' if data['ingest_status'] == 'duplicate' else ''}；户 / households: {data['households']}")
 
 
-def _ledger(session, ledger_id: int):
-    return get_or_fail(ledgers.get_ledger, session, ledger_id, user=None, missing=f"台账 {ledger_id} 不存在 / no such ledger")
+def _ledger_shown(session, ledger_id: int, mask: bool, what: str):
+    """The ledger (exit 2 when there is none) and whether its personal numbers show unmasked (audited
+    as `what`)."""
+    ledger = get_or_fail(ledgers.get_ledger, session, ledger_id, user=None,
+                         missing=f"台账 {ledger_id} 不存在 / no such ledger")
+    return ledger, unmasked(session, mask, object_type="ledger", object_id=ledger.id, org_id=ledger.org_id,
+                            what=f"{what}：{ledger.file_name[:200]}")
 
 
 @ledger_group.command("report", help="台账的校验报告 / A ledger's validation report.")
@@ -104,9 +109,7 @@ def _ledger(session, ledger_id: int):
 def ledger_report(ledger_id, mask, as_json):
     s = services()
     with s.db.session() as session:
-        ledger = _ledger(session, ledger_id)
-        personal = unmasked(session, mask, object_type="ledger", object_id=ledger.id, org_id=ledger.org_id,
-                            what=f"台账校验报告：{ledger.file_name[:200]}")
+        ledger, personal = _ledger_shown(session, ledger_id, mask, "台账校验报告")
         data = shapes.report_dict(ledgers.report(session, ledger), personal) | {
             "ledger": shapes.ledger_dict(ledger, ledgers.type_names(s.standards)),
             "columns": shapes.columns_list(ledger.columns or [])}
@@ -128,9 +131,7 @@ def ledger_report(ledger_id, mask, as_json):
 def ledger_highlight(ledger_id, output, mask):
     s = services()
     with s.db.session() as session:
-        ledger = _ledger(session, ledger_id)
-        personal = unmasked(session, mask, object_type="ledger", object_id=ledger.id, org_id=ledger.org_id,
-                            what=f"标注问题的台账：{ledger.file_name[:200]}")
+        ledger, personal = _ledger_shown(session, ledger_id, mask, "标注问题的台账")
         data = ledgers.highlighted_xlsx(session, s, CLI, ledger, personal=personal)
         with atomic_output(output) as out:
             out.write(data)

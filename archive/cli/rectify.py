@@ -13,7 +13,7 @@ from archive.auth import service as auth
 from archive.auth.actor import CLI, Actor
 from archive.auth.scope import OutOfScope
 from archive.cli.common import atomic_output, echo_json, fail, json_option, resolve_org, services
-from archive.cli.volumes import build_to_file
+from archive.cli.volumes import write_volume
 from archive.errors import DomainError
 from archive.rectify import batches, deadlines, service as rectify, states
 
@@ -217,5 +217,4 @@ def rectify_binder(batch_id, org_ref, title, output):
         except DomainError as e:
             fail(e.message, 2)
         volume_id = volume.id
-    target = build_to_file(s, volume_id, output)
-    click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")
+    write_volume(s, volume_id, output)

@@ -1,5 +1,5 @@
 """`archive volume …` (also `archive binder …`): compose and build bound volumes (案卷), list, show and
-check them; `build_to_file` also writes the household and evidence-binder volumes."""
+check them; `write_volume` also writes the household and evidence-binder volumes."""
 from __future__ import annotations
 
 import shutil
@@ -82,6 +82,12 @@ def build_to_file(s, volume_id: int, output: str, *, steps: int | None = None, s
     with atomic_output(output) as out, pdf_path(s.settings.volumes_dir, volume_id).open("rb") as pdf:
         shutil.copyfileobj(pdf, out)
     return Path(output)
+
+
+def write_volume(s, volume_id: int, output: str) -> None:
+    """build_to_file, then say where the volume went (the household and evidence-binder volumes)."""
+    target = build_to_file(s, volume_id, output)
+    click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")
 
 
 @volume_group.command("list", help="列出案卷 / List volumes.")

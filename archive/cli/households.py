@@ -7,10 +7,8 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from archive.auth.actor import CLI
-from archive.auth.scope import OutOfScope
 from archive.cli.common import echo_json, fail, get_or_fail, json_option, mask_option, services, unmasked
 from archive.cli.volumes import write_volume
-from archive.errors import DomainError
 from archive.ledgers import households as hh, shapes
 
 
@@ -67,12 +65,5 @@ def household_volume(household_id, title, output):
     from archive.ledgers.volume import create_household_volume
 
     s = services()
-    with s.db.session() as session:
-        try:
-            volume = create_household_volume(session, s.standards, CLI, household_id, title=title)
-        except OutOfScope:
-            fail(f"户 {household_id} 不存在 / no such household", 2)
-        except DomainError as e:
-            fail(e.message, 2)
-        volume_id = volume.id
-    write_volume(s, volume_id, output)
+    write_volume(s, lambda session: create_household_volume(session, s.standards, CLI, household_id, title=title),
+                 output, missing=f"户 {household_id} 不存在 / no such household")

@@ -208,13 +208,6 @@ def rectify_binder(batch_id, org_ref, title, output):
     from archive.rectify.binder import create_evidence_volume
 
     s = services()
-    with s.db.session() as session:
-        org = _org(session, org_ref)
-        try:
-            volume = create_evidence_volume(session, s.standards, CLI, batch_id=batch_id, org=org, title=title)
-        except OutOfScope:
-            fail(f"反馈批次 {batch_id} 不存在 / no such batch", 2)
-        except DomainError as e:
-            fail(e.message, 2)
-        volume_id = volume.id
-    write_volume(s, volume_id, output)
+    write_volume(s, lambda session: create_evidence_volume(session, s.standards, CLI, batch_id=batch_id,
+                                                           org=_org(session, org_ref), title=title),
+                 output, missing=f"反馈批次 {batch_id} 不存在 / no such batch")

@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from archive.auth.actor import CLI
+from archive.auth.scope import OutOfScope
 from archive.binder import service as volumes
 from archive.binder.build import build, pdf_path, total_steps
 from archive.cli.common import (atomic_output, echo_json, fail, get_or_fail, json_option, progress_bar, resolve_org,
@@ -84,8 +85,17 @@ def build_to_file(s, volume_id: int, output: str, *, steps: int | None = None, s
     return Path(output)
 
 
-def write_volume(s, volume_id: int, output: str) -> None:
-    """build_to_file, then say where the volume went (the household and evidence-binder volumes)."""
+def write_volume(s, create, output: str, *, missing: str) -> None:
+    """Record a volume with `create(session)`, build it and write its PDF to `output` (the household
+    and evidence-binder volumes). Exit 2 with `missing` when what it binds does not exist, with the
+    reason on any other refusal."""
+    with s.db.session() as session:
+        try:
+            volume_id = create(session).id
+        except OutOfScope:
+            fail(missing, 2)
+        except DomainError as e:
+            fail(e.message, 2)
     target = build_to_file(s, volume_id, output)
     click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")
 

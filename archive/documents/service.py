@@ -431,3 +431,8 @@ def detail(doc: Document, *, with_text: bool = False) -> dict:
     if with_text:
         data["text"] = doc.text
     return data
+
+
+def stored_hashes(session: Session) -> list[str]:
+    """The sha256 of every document's file, deleted ones too: what the file store must hold."""
+    return list(session.scalars(select(Document.sha256)))

@@ -1,43 +1,39 @@
 """`archive rectify …`: import a 问题清单, list items and the overdue ones, act on an item, export the
-整改台账. The operator at the command line sees every unit; `--user` acts as a named user."""
+整改台账, build the evidence binder. The operator at the command line sees every unit; `--user`
+acts as a named user."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
-from sqlalchemy import select
+from flask.cli import AppGroup, with_appcontext
 
+from archive.auth import service as auth
 from archive.auth.actor import CLI, Actor
 from archive.auth.scope import OutOfScope
-from archive.cli import _echo_json, _fail, _services, main
-from archive.models import FeedbackBatch, User
-from archive.orgs import service as orgs
-from archive.rectify import deadlines, service as rectify, states
+from archive.cli.common import atomic_output, echo_json, fail, json_option, resolve_org, services
+from archive.cli.volumes import write_volume
+from archive.errors import DomainError
+from archive.rectify import batches, deadlines, importing, service as rectify, shapes, states
 
 _STATE_HELP = "状态：" + "、".join(f"{c}（{n}）" for c, n in states.STATES.items()) + " / state"
 
 
-@main.group("rectify", help="整改（反馈问题、整改台账） / Rectification of inspection feedback.")
+@click.group("rectify", cls=AppGroup, help="整改（反馈问题、整改台账） / Rectification of inspection feedback.")
 def rectify_group():
     pass
 
 
 def _org(session, ref: str | None):
-    if not ref:
-        return None
-    try:
-        return orgs.resolve(session, ref)
-    except orgs.OrgError as e:
-        _fail(e.message, 2)
+    return resolve_org(session, ref) if ref else None
 
 
 def _state(value: str | None) -> str | None:
     try:
         return states.parse_state(value)
     except ValueError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
 
 
 @rectify_group.command("import", help="导入问题清单（XLSX 或 DOCX）：先显示各列如何理解和发现的问题；有任何问题时什么也不保存，"
@@ -49,39 +45,37 @@ def _state(value: str | None) -> str | None:
 @click.option("--level", default="", help="层级：国家/省/市/县 / level")
 @click.option("--received", default=None, help="反馈时间 YYYY-MM-DD / date received")
 @click.option("--preview", is_flag=True, help="只预览，不保存 / preview only, save nothing")
-@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@json_option()
 @with_appcontext
 def rectify_import(file, title, source, org_ref, level, received, preview, as_json):
     from archive.rectify.importer import ImportFileError, parse
 
-    s = _services()
+    s = services()
     path = Path(file)
     try:
         parsed = parse(path.read_bytes(), path.name)
     except ImportFileError as e:
         if as_json:
-            _echo_json({"ok": False, "error": e.as_dict()})
-        _fail(f"{path.name}：{e.message}")
+            echo_json({"ok": False, "error": e.as_dict()})
+        fail(f"{path.name}：{e.message}")
     with s.db.session() as session:
-        org = _org(session, org_ref)
+        org = resolve_org(session, org_ref)
         try:
-            existing = session.scalar(select(FeedbackBatch).where(FeedbackBatch.org_id == org.id,
-                                                                  FeedbackBatch.title == " ".join(title.split())))
-            batch = existing or rectify.BatchSpec(org=org, title=title, source=rectify.parse_source(source),
-                                                  level=level, received_on=rectify.parse_date(received, "反馈时间"))
+            batch = batches.batch_for_import(session, org=org, title=title, source=source, level=level,
+                                             received=received)
             if preview:
-                outcome = rectify.preview_import(session, CLI, batch, parsed)
+                outcome = importing.preview_import(session, CLI, batch, parsed)
             else:
-                outcome = rectify.import_items(session, CLI, batch, parsed, file_name=path.name)
-        except rectify.RectifyError as e:
-            _fail(e.message, 2)
+                outcome = importing.import_items(session, CLI, batch, parsed, file_name=path.name)
+        except DomainError as e:
+            fail(e.message, 2)
         data = outcome.as_dict()
         if not outcome.ok:
             session.rollback()
     if as_json:
-        _echo_json(data)
+        echo_json(data)
     else:
-        _print_import(parsed, data, existing is not None)
+        _print_import(parsed, data, not isinstance(batch, rectify.BatchSpec))
     sys.exit(0 if outcome.ok else 1)
 
 
@@ -110,10 +104,10 @@ def _print_import(parsed, data: dict, into_existing: bool) -> None:
 @click.option("--org", "org_ref", help="单位（含下级）：责任单位或牵头单位 / unit (and below)")
 @click.option("--state", help=_STATE_HELP)
 @click.option("--batch", "batch_id", type=int, help="反馈批次编号 / batch id")
-@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@json_option()
 @with_appcontext
 def rectify_list(org_ref, state, batch_id, as_json):
-    with _services().db.session() as session:
+    with services().db.session() as session:
         flt = rectify.ItemFilter(org=_org(session, org_ref), state=_state(state), batch_id=batch_id)
         page = rectify.list_items(session, user=None, flt=flt, per_page=100_000)
         _show_items(page.items, as_json)
@@ -122,7 +116,7 @@ def rectify_list(org_ref, state, batch_id, as_json):
 def _show_items(items, as_json: bool) -> None:
     today = rectify.today()
     if as_json:
-        _echo_json([rectify.item_dict(i, today_=today) for i in items])
+        echo_json([shapes.item_dict(i, today_=today) for i in items])
         return
     for i in items:
         units = "、".join(u.name for u in i.units)
@@ -135,17 +129,17 @@ def _show_items(items, as_json: bool) -> None:
 @rectify_group.command("overdue", help="截至今天逾期的问题（未整改或整改中且已过整改时限）；--json 输出 JSON 列表。 / "
                                        "Items overdue as of today.")
 @click.option("--org", "org_ref", help="单位（含下级） / unit (and below)")
-@click.option("--json", "as_json", is_flag=True, help="JSON 列表 / a JSON list")
+@json_option("JSON 列表 / a JSON list")
 @with_appcontext
 def rectify_overdue(org_ref, as_json):
-    with _services().db.session() as session:
+    with services().db.session() as session:
         _show_items(deadlines.overdue(session, None, org=_org(session, org_ref)), as_json)
 
 
 @rectify_group.command("mark-overdue", help="标记逾期问题（每日任务也会自动执行） / Mark overdue items now (the daily job does it too).")
 @with_appcontext
 def rectify_mark_overdue():
-    with _services().db.session() as session:
+    with services().db.session() as session:
         marked = deadlines.mark_overdue(session)
     click.echo(f"新标记逾期 / newly marked: {marked}")
 
@@ -159,31 +153,36 @@ def rectify_mark_overdue():
 @click.option("--opinion", default="", help="验收意见（accept） / acceptance opinion")
 @click.option("--deadline", default=None, help="新的整改时限 YYYY-MM-DD（extend） / new deadline")
 @click.option("--user", "username", help="以该用户身份操作（验收须具名） / act as this user")
-@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@json_option()
 @with_appcontext
 def rectify_act(item_id, action, comment, progress, opinion, deadline, username, as_json):
-    from archive.auth.policy import Forbidden
-
-    with _services().db.session() as session:
+    with services().db.session() as session:
         actor = CLI
         if username:
-            user = session.scalar(select(User).where(User.username == username))
-            if user is None or not user.active:
-                _fail(f"用户“{username}”不存在或已停用 / no such user", 2)
-            actor = Actor(user=user, ip="cli")
+            actor = Actor(user=_active_user(session, username), ip="cli")
         try:
             item = rectify.get_item(session, item_id, user=actor.user)
             rectify.act(session, actor, item, action, comment=comment, progress=progress, opinion=opinion,
                         deadline=rectify.parse_date(deadline, "新的整改时限"))
         except OutOfScope:
-            _fail(f"问题 {item_id} 不存在或无权访问 / no such item", 2)
-        except (states.IllegalTransition, rectify.RectifyError, Forbidden) as e:
-            _fail(f"{getattr(e, 'code', 'forbidden')}: {e.message}")
-        data = rectify.item_dict(item)
+            fail(f"问题 {item_id} 不存在或无权访问 / no such item", 2)
+        except DomainError as e:  # an illegal transition, an invalid value, a role that may not
+            fail(f"{e.code}: {e.message}")
+        data = shapes.item_dict(item)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
     else:
         click.echo(f"问题 {item_id}：{states.ACTIONS[action]}，现为“{data['state_name']}” / now {data['state']}")
+
+
+def _active_user(session, username: str):
+    try:
+        user = auth.get_user(session, username)
+    except DomainError:
+        user = None
+    if user is None or not user.active:
+        fail(f"用户“{username}”不存在或已停用 / no such user", 2)
+    return user
 
 
 @rectify_group.command("export", help="导出整改台账 XLSX：每个反馈批次一张工作表，另有汇总表。 / Export the 整改台账.")
@@ -192,16 +191,10 @@ def rectify_act(item_id, action, comment, progress, opinion, deadline, username,
 @click.option("--state", help=_STATE_HELP)
 @with_appcontext
 def rectify_export(output, org_ref, state):
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.part")
-    with _services().db.session() as session:
-        try:
-            with partial.open("wb") as out:
-                rows = deadlines.export_ledger(session, CLI, out, org=_org(session, org_ref), state=_state(state))
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
-    click.echo(f"已导出 / written: {target}（{rows} 项）")
+    with services().db.session() as session:
+        with atomic_output(output) as out:
+            rows = deadlines.export_ledger(session, CLI, out, org=_org(session, org_ref), state=_state(state))
+    click.echo(f"已导出 / written: {Path(output)}（{rows} 项）")
 
 
 @rectify_group.command("binder", help="生成整改佐证材料汇编（案卷 PDF）：按问题分组的目录和各问题的佐证材料。 / "
@@ -212,19 +205,9 @@ def rectify_export(output, org_ref, state):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="输出 PDF / output PDF")
 @with_appcontext
 def rectify_binder(batch_id, org_ref, title, output):
-    from archive.binder import service as volumes
-    from archive.cli_volume import build_to_file
     from archive.rectify.binder import create_evidence_volume
 
-    s = _services()
-    with s.db.session() as session:
-        try:
-            org = _org(session, org_ref) if org_ref else None
-            volume = create_evidence_volume(session, s.standards, CLI, batch_id=batch_id, org=org, title=title)
-        except (volumes.VolumeError, rectify.RectifyError, orgs.OrgError) as e:
-            _fail(e.message, 2)
-        except OutOfScope:
-            _fail(f"反馈批次 {batch_id} 不存在 / no such batch", 2)
-        volume_id = volume.id
-    target = build_to_file(s, volume_id, output)
-    click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")
+    s = services()
+    write_volume(s, lambda session: create_evidence_volume(session, s.standards, CLI, batch_id=batch_id,
+                                                           org=_org(session, org_ref), title=title),
+                 output, missing=f"反馈批次 {batch_id} 不存在 / no such batch")

@@ -1,4 +1,5 @@
-"""`archive volume …`: compose and build bound volumes (案卷) from the command line."""
+"""`archive volume …` (also `archive binder …`): compose and build bound volumes (案卷), list, show and
+check them; `write_volume` also writes the household and evidence-binder volumes."""
 from __future__ import annotations
 
 import shutil
@@ -6,19 +7,20 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
-from archive.errors import DomainError
-from archive.values import parse_year
 from archive.auth.actor import CLI
+from archive.auth.scope import OutOfScope
 from archive.binder import service as volumes
 from archive.binder.build import build, pdf_path
 from archive.binder.service import total_steps
-from archive.cli import _Null, _echo_json, _fail, _services, main
-from archive.orgs import service as orgs
+from archive.cli.common import (atomic_output, echo_json, fail, get_or_fail, json_option, progress_bar, resolve_org,
+                                services)
+from archive.errors import DomainError
+from archive.values import parse_year
 
 
-@main.group("volume", help="案卷（组卷、装订成 PDF） / Bound volumes.")
+@click.group("volume", cls=AppGroup, help="案卷（组卷、装订成 PDF） / Bound volumes.")
 def volume_group():
     pass
 
@@ -39,14 +41,14 @@ def volume_group():
 @click.option("--no-stamp", is_flag=True, help="不加盖归档章 / no filing stamp on first pages")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="输出 PDF 文件 / output PDF")
-@click.option("--json", "as_json", is_flag=True, help="完成后输出案卷 JSON / print the volume as JSON")
+@json_option("完成后输出案卷 JSON / print the volume as JSON")
 @with_appcontext
 def volume_build(org_ref, category, year, retention, documents, title, made_by, checked_by, filing_no,
                  double_sided, spine, no_stamp, output, as_json):
-    s = _services()
+    s = services()
     with s.db.session() as session:
+        org = resolve_org(session, org_ref)
         try:
-            org = orgs.resolve(session, org_ref)
             category, retention = volumes.class_and_retention(s.standards, org, category, retention)
             spec = volumes.Spec(org=org, category=category, year=parse_year(year), retention=retention,
                                 documents=volumes.parse_document_ids(documents), title=title,
@@ -54,13 +56,13 @@ def volume_build(org_ref, category, year, retention, documents, title, made_by, 
                                 double_sided=double_sided, spine=spine, filing_stamp=not no_stamp)
             volume = volumes.create(session, s.standards, CLI, spec)
         except DomainError as e:
-            _fail(e.message, 2)
+            fail(e.message, 2)
         volume_id, steps = volume.id, total_steps(len(volume.items))
     target = build_to_file(s, volume_id, output, steps=steps, show_bar=sys.stderr.isatty() and not as_json)
     with s.db.session() as session:
         volume = volumes.get(session, volume_id, user=None)
         if as_json:
-            _echo_json(volumes.volume_dict(volume, s.standards))
+            echo_json(volumes.volume_dict(volume, s.standards))
         else:
             click.echo(f"已生成 / written: {target}（案卷 {volume.id}，档号 {volume.archive_code}，"
                        f"{len(volume.items)} 件，{volume.page_count} 页，共 {volume.total_pages} 页）")
@@ -70,7 +72,7 @@ def build_to_file(s, volume_id: int, output: str, *, steps: int | None = None, s
     """Build a recorded volume (progress bar on a terminal) and copy its PDF to `output` without a
     half-written file under that name; on failure print the reasons and exit 1."""
     length = steps or 1
-    with click.progressbar(length=length, file=sys.stderr if show_bar else _Null(), label="组卷") as bar:
+    with progress_bar("组卷", length, show=show_bar) as bar:
         def progress(step: int) -> None:
             bar.update(min(step, length) - bar.pos)
 
@@ -78,53 +80,58 @@ def build_to_file(s, volume_id: int, output: str, *, steps: int | None = None, s
     if outcome.status != "done":
         for message in outcome.errors:
             click.echo(f"错误 / error: {message}", err=True)
-        _fail(f"案卷 {volume_id} 生成失败 / the volume was not built")
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        shutil.copyfile(pdf_path(s.settings.volumes_dir, volume_id), partial)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+        fail(f"案卷 {volume_id} 生成失败 / the volume was not built")
+    with atomic_output(output) as out, pdf_path(s.settings.volumes_dir, volume_id).open("rb") as pdf:
+        shutil.copyfileobj(pdf, out)
+    return Path(output)
+
+
+def write_volume(s, create, output: str, *, missing: str) -> None:
+    """Record a volume with `create(session)`, build it and write its PDF to `output` (the household
+    and evidence-binder volumes). Exit 2 with `missing` when what it binds does not exist, with the
+    reason on any other refusal."""
+    with s.db.session() as session:
+        try:
+            volume_id = create(session).id
+        except OutOfScope:
+            fail(missing, 2)
+        except DomainError as e:
+            fail(e.message, 2)
+    target = build_to_file(s, volume_id, output)
+    click.echo(f"已生成 / written: {target}（案卷 {volume_id}）")
 
 
 @volume_group.command("list", help="列出案卷 / List volumes.")
 @click.option("--org", "org_ref", help="单位路径或区划代码（含下级） / unit (and below)")
-@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@json_option()
 @with_appcontext
 def volume_list(org_ref, as_json):
-    s = _services()
+    s = services()
     with s.db.session() as session:
-        try:
-            org = orgs.resolve(session, org_ref) if org_ref else None
-        except orgs.OrgError as e:
-            _fail(e.message, 2)
+        org = resolve_org(session, org_ref) if org_ref else None
         _, rows = volumes.list_for(session, user=None, org=org, per_page=10_000)
         if as_json:
-            _echo_json([volumes.volume_dict(v, s.standards) for v in rows])
+            echo_json([volumes.volume_dict(v, s.standards) for v in rows])
             return
         for v in rows:
             click.echo(f"{v.id}\t{v.status}\t{v.archive_code or '-'}\t{v.org.path}\t{v.title}\t"
                        f"{len(v.items)} 件\t{v.page_count or '-'} 页")
 
 
+def _volume(session, volume_id: int):
+    return get_or_fail(volumes.get, session, volume_id, user=None, missing=f"案卷 {volume_id} 不存在 / no such volume")
+
+
 @volume_group.command("show", help="显示案卷及其文件 / Show a volume and what it binds.")
 @click.argument("volume_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="JSON 输出 / JSON output")
+@json_option()
 @with_appcontext
 def volume_show(volume_id: int, as_json: bool):
-    from archive.auth.scope import OutOfScope
-
-    s = _services()
+    s = services()
     with s.db.session() as session:
-        try:
-            volume = volumes.get(session, volume_id, user=None)
-        except OutOfScope:
-            _fail(f"案卷 {volume_id} 不存在 / no such volume", 2)
-        data = volumes.volume_dict(volume, s.standards)
+        data = volumes.volume_dict(_volume(session, volume_id), s.standards)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"{data['title']}\n档号 {data['archive_code'] or '-'}  状态 {data['status']}  "
                f"{data['item_count']} 件  {data['page_count'] or '-'} 页")
@@ -140,19 +147,14 @@ def volume_show(volume_id: int, as_json: bool):
 @click.argument("volume_id", type=int)
 @with_appcontext
 def volume_check(volume_id: int):
-    from archive.auth.scope import OutOfScope
     from archive.binder.verify import check_file
 
-    s = _services()
+    s = services()
     with s.db.session() as session:
-        try:
-            volume = volumes.get(session, volume_id, user=None)
-        except OutOfScope:
-            _fail(f"案卷 {volume_id} 不存在 / no such volume", 2)
-        status = volume.status
+        status = _volume(session, volume_id).status
     path = pdf_path(s.settings.volumes_dir, volume_id)
     if status != "done" or not path.exists():
-        _fail(f"案卷 {volume_id} 尚未生成 / not built (status: {status})", 2)
+        fail(f"案卷 {volume_id} 尚未生成 / not built (status: {status})", 2)
     problems, warnings = check_file(path)
     for w in warnings:
         click.echo(f"警告 / warning: {w}")
@@ -161,7 +163,3 @@ def volume_check(volume_id: int):
             click.echo(f"错误 / error: {p}", err=True)
         sys.exit(1)
     click.echo(f"案卷 {volume_id} 检查通过 / passed: {path}")
-
-
-# DESIGN.md names the command `archive binder build`; the issue's contract is `archive volume build`.
-main.add_command(volume_group, "binder")

@@ -8,7 +8,6 @@ from typing import BinaryIO, Iterable
 
 from archive.auth.actor import Actor
 from archive.auth.scope import in_scope
-from archive.container import Services
 from archive.ingest.pipeline import IngestResult
 from archive.ingest.walk import walk
 from archive.jobs import lifecycle
@@ -31,7 +30,7 @@ def safe_relative(name: str) -> PurePosixPath:
     return PurePosixPath(*parts)
 
 
-def stage_upload(services: Services, files: Iterable[tuple[str, BinaryIO]]) -> tuple[str, int]:
+def stage_upload(services, files: Iterable[tuple[str, BinaryIO]]) -> tuple[str, int]:
     """Write the uploaded files under uploads/<new id>/ keeping their relative folders.
 
     Returns (the id for the job, the number of files). Each copy stops one byte past the size limit:
@@ -77,7 +76,7 @@ def visible_result(result: IngestResult, user: User | None) -> dict:
     return result.as_dict()
 
 
-def run_ingest_job(services: Services, job_id: str) -> None:
+def run_ingest_job(services, job_id: str) -> None:
     """The body of the "ingest" job: ingest the staged folder, the job row following file by file."""
     root = services.settings.uploads_dir / job_id
     run = lifecycle.claim(services.db, job_id)

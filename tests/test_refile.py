@@ -423,7 +423,7 @@ def test_class_change_year_change_and_move_share_filing_refile(services, org_tre
     from archive.auth.actor import CLI
     from archive.classify import filing
     from archive.classify.service import decide
-    from archive.documents import service as documents
+    from archive.documents import moves, service as documents
     from archive.models import OrgUnit
 
     calls = []
@@ -438,7 +438,7 @@ def test_class_change_year_change_and_move_share_filing_refile(services, org_tre
         decide(session, services.standards, CLI, filed["a"], is_poverty=True, category_code="0303")
         documents.update(session, CLI, filed["b"], {"year": 2019}, refile=True)
         village = session.get(OrgUnit, org_tree["黎元村"].id)
-        documents.move(session, services.standards, CLI, filed["t"], village, refile=True)
+        moves.move(session, services.standards, CLI, filed["t"], village, refile=True)
     assert calls == [filed["a"], filed["b"], filed["t"]]
     assert load(services, filed["a"]).archive_code == "Z109-JF·2020-D30-0303-0001"
     assert load(services, filed["b"]).archive_code == "Z109-JF·2019-D30-0305-0001"
@@ -448,12 +448,12 @@ def test_class_change_year_change_and_move_share_filing_refile(services, org_tre
 def test_move_to_a_unit_of_another_scheme_goes_to_review(services, org_tree, filed):
     """The target unit's scheme has no such class: the 档号 is withdrawn and a person classifies it there."""
     from archive.auth.actor import CLI
-    from archive.documents import service as documents
+    from archive.documents import moves
     from archive.orgs import service as orgs
 
     with services.db.session() as session:
         target, _ = orgs.ensure_path(session, "江西省/赣州市/于都县", code="360731000000")
-        doc, old = documents.move(session, services.standards, CLI, filed["b"], target, refile=True)
+        doc, old = moves.move(session, services.standards, CLI, filed["b"], target, refile=True)
         assert old == CODE_2020.format(3)
     doc = load(services, filed["b"])
     assert doc.scheme_id == "jiangxi-example" and doc.archive_code is None and doc.needs_review is True

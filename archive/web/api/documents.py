@@ -7,7 +7,7 @@ from flask import g
 from archive.auth import policy
 from archive.auth.scope import in_scope
 from archive.classify.service import decide
-from archive.documents import service as documents
+from archive.documents import moves, service as documents
 from archive.ingest.pipeline import Incoming
 from archive.orgs import service as orgs
 from archive.values import MAX_INT
@@ -225,7 +225,7 @@ def move_document(document_id: int):
     refile = _refile_flag(body)
     if refile is None:
         return api_error(400, "bad_request", "refile 应为布尔值")
-    doc, old = documents.move(g.session, services().standards, g.actor, document_id, _target_org(body["org"]),
+    doc, old = moves.move(g.session, services().standards, g.actor, document_id, _target_org(body["org"]),
                               refile=refile)
     return documents.detail(doc) | {"previous_archive_code": old}
 
@@ -243,7 +243,7 @@ def accept_org_suggestion(document_id: int):
     refile = _refile_flag(json_body(required=False, code="bad_request", message=message))
     if refile is None:
         return api_error(400, "bad_request", message)
-    doc, old = documents.accept_suggestion(g.session, services().standards, g.actor, document_id, refile=refile)
+    doc, old = moves.accept_suggestion(g.session, services().standards, g.actor, document_id, refile=refile)
     return documents.detail(doc) | {"previous_archive_code": old}
 
 
@@ -254,4 +254,4 @@ def accept_org_suggestion(document_id: int):
                        "404": error_response("不存在或无权访问"), "409": error_response("没有单位建议")})
 @login_required
 def dismiss_org_suggestion(document_id: int):
-    return documents.detail(documents.dismiss_suggestion(g.session, g.actor, document_id))
+    return documents.detail(moves.dismiss_suggestion(g.session, g.actor, document_id))

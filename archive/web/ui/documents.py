@@ -14,7 +14,7 @@ from archive.audit import service as audit
 from archive.auth import policy
 from archive.auth.scope import in_scope
 from archive.clock import local_time
-from archive.documents import service as documents
+from archive.documents import moves, service as documents
 from archive.ingest.batch import BadUpload, safe_relative, visible_result
 from archive.ingest.pipeline import Incoming
 from archive.ingest.walk import unit_for_folders
@@ -204,12 +204,12 @@ def document_move(document_id: int):
     org_id = lenient_int(request.form.get("org"))
     target = orgs.get(g.session, org_id) if org_id is not None else None
     try:
-        doc, old_code = documents.move(g.session, services().standards, g.actor, document_id, target,
+        doc, old_code = moves.move(g.session, services().standards, g.actor, document_id, target,
                                        refile=request.form.get("refile") == "1")
     except documents.RefilingRequired:
         return _refused("文件已归档，移动即重新归档（原档号作废，分配新档号）。请勾选“重新归档并分配新档号”后再移动。",
                         document_id)
-    except documents.MoveError as e:
+    except moves.MoveError as e:
         return _refused(e.message if request.form.get("org", "").strip() else "请选择目标单位", document_id)
     _moved(doc, old_code)
     return redirect(url_for("ui.document_detail", document_id=document_id))
@@ -219,9 +219,9 @@ def document_move(document_id: int):
 @login_required
 def document_suggestion_accept(document_id: int):
     try:
-        doc, old_code = documents.accept_suggestion(g.session, services().standards, g.actor, document_id,
+        doc, old_code = moves.accept_suggestion(g.session, services().standards, g.actor, document_id,
                                                     refile=request.form.get("refile") == "1")
-    except (documents.RefilingRequired, documents.MoveError) as e:
+    except (documents.RefilingRequired, moves.MoveError) as e:
         return _refused(e.message, document_id)
     _moved(doc, old_code)
     return redirect(url_for("ui.document_detail", document_id=document_id))
@@ -231,8 +231,8 @@ def document_suggestion_accept(document_id: int):
 @login_required
 def document_suggestion_dismiss(document_id: int):
     try:
-        documents.dismiss_suggestion(g.session, g.actor, document_id)
-    except documents.MoveError as e:
+        moves.dismiss_suggestion(g.session, g.actor, document_id)
+    except moves.MoveError as e:
         mark_failed()
         flash(e.message, "error")
         return redirect(url_for("ui.document_detail", document_id=document_id))

@@ -20,8 +20,8 @@ from archive import jobs
 from archive.ingest.pipeline import Incoming
 from archive.models import Document, Volume
 from tests.browser.test_journeys import login
-from tests.test_pages_volumes import LONG
-from tests.test_filing import NOTICE
+from tests.pages.test_pages_volumes import LONG
+from tests.unit.classify.test_filing import NOTICE
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ WeasyPrint pass and read back from the PDF (pypdf for text and fonts, poppler's 
 positions): the page ranges, every field on its page, the header on every page of the table, the 页号
 column in order, no row split, fonts embedded, no page number anywhere, escaping, determinism.
 
-`python -m tests.test_frontmatter [DIR]` redraws the screenshots in docs/images/ from the sample sheet.
+`python -m tests.unit.binder.test_frontmatter [DIR]` redraws the screenshots in docs/images/ from the sample sheet.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+import archive
 from archive.binder.frontmatter import FrontMatter, TocRow, VolumeSheet, cn_date, render, render_html
 
 HEADER = ("顺序号", "文号", "责任者", "题名", "日期", "页号", "备注")
@@ -332,6 +333,6 @@ def screenshots(out: Path, dpi: int = 100) -> list[Path]:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs" / "images"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(archive.__file__).resolve().parents[1] / "docs" / "images"
     for path in screenshots(target):
         print(path)

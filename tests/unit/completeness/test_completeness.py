@@ -14,6 +14,7 @@ import yaml
 from openpyxl import load_workbook
 from sqlalchemy import event
 
+import archive
 from archive.auth.actor import CLI
 from archive.classify.service import decide
 from archive.completeness import check
@@ -24,7 +25,7 @@ from archive.models import Document, OrgUnit
 from tests.conftest import bearer
 
 YEAR = 2020
-SCOPE = yaml.safe_load((Path(__file__).resolve().parent.parent / "standards" / "scope.yaml").read_text("utf-8"))
+SCOPE = yaml.safe_load((Path(archive.__file__).resolve().parents[1] / "standards" / "scope.yaml").read_text("utf-8"))
 VILLAGE_ITEMS = SCOPE["levels"]["village"]
 VILLAGE_REQUIRED = {i["key"] for i in VILLAGE_ITEMS if i["required"]}
 VILLAGE_OPTIONAL = {i["key"] for i in VILLAGE_ITEMS if not i["required"]}

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from archive.models import AuditEvent, Document
 from tests.conftest import bearer
-from tests.test_pages_documents import login
-from tests.test_volumes import bindable  # noqa: F401  (fixture)
+from tests.pages.test_pages_documents import login
+from tests.unit.binder.test_volumes import bindable  # noqa: F401  (fixture)
 
 MM = 72 / 25.4
 

@@ -20,7 +20,7 @@ from archive.binder import service as binder
 from archive.documents import service as documents
 from archive.ingest.pipeline import Incoming
 from archive.models import AuditEvent, Document, Job, User, Volume
-from tests.test_filing import NOTICE
+from tests.unit.classify.test_filing import NOTICE
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 LONG = NOTICE + "".join(f"{n}. 危房改造对象为建档立卡贫困户，按户核实住房安全情况，逐户登记，建立台账。\n" for n in range(1, 121))

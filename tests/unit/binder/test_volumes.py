@@ -20,7 +20,7 @@ from archive.documents import service as documents
 from archive.ingest.pipeline import Incoming
 from archive.models import AuditEvent, Document, Job, Volume
 from tests.conftest import bearer
-from tests.test_filing import NOTICE
+from tests.unit.classify.test_filing import NOTICE
 
 LIYUAN = "河南省/安阳市/文峰区/莲蓬寺镇/黎元村"
 

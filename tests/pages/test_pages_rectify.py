@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from archive.models import AuditEvent, Document, FeedbackBatch, ItemEvidence, RectificationItem
-from tests.test_rectify import SOON, _docx_bytes, _notice, bad_checklist, checklist
+from tests.unit.rectify.test_rectify import SOON, _docx_bytes, _notice, bad_checklist, checklist
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_INPUT = re.compile(r'name="token" value="([0-9a-f]{32})"')

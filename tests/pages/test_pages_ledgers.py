@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from archive.models import AuditEvent, Document, Household, HouseholdDocument, Ledger, LedgerRow, User
-from tests.test_ledgers import (FULL_NUMBERS, LIYUAN, ZHANG, ZHANG_WEI, _ingest, household_ledger_2023)
+from tests.unit.ledgers.test_ledgers import (FULL_NUMBERS, LIYUAN, ZHANG, ZHANG_WEI, _ingest, household_ledger_2023)
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_INPUT = re.compile(r'name="token" value="([0-9a-f]{32})"')

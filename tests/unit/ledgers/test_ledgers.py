@@ -308,7 +308,7 @@ def test_xls_is_archived_as_an_xlsx_copy(client, people, services):
     import base64
     import zlib
 
-    from tests.test_ledger_files import XLS_FIXTURE
+    from tests.unit.ledgers.test_ledger_files import XLS_FIXTURE
 
     data = zlib.decompress(base64.b64decode(XLS_FIXTURE))
     r = _import(client, people["liyuan"], data, name="帮扶.xls", year=2023)

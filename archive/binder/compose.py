@@ -93,7 +93,7 @@ def assemble(front: FrontMatter, parts: list[Part], out: Path, *, title: str, au
         sizes = [pdfops.visible_size(pdf.pages[i]) for i in numbered]
         numbers = pdfops.number_overlays(sizes, list(range(1, len(numbered) + 1)), double_sided=double_sided)
         for index, overlay in zip(numbered, numbers.pages):
-            pdfops.place(pdf, pdf.pages[index], overlay, name="ArchPageNo")
+            pdfops.place(pdf, pdf.pages[index], overlay, name=pdfops.NUMBER_NAME)
 
     append_front(front.record, "卷内备考表")
     append_front(front.spine, "卷脊")

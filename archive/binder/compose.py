@@ -1,7 +1,7 @@
 """Putting a volume's parts together: 封面 → 卷内文件目录 → documents → 卷内备考表 (→ 卷脊).
 
 Input is what the service prepared: the rendered front matter and, per document, its rendition and
-optionally its 归档章. Output is the PDF and its Layout, which verify.py checks the PDF against.
+optionally its 归档章. Output is the PDF and its Layout, which verify/ checks the PDF against.
 Renditions are opened from memory: pikepdf keeps a file handle per open source PDF, and a volume of
 1,000 documents would run out of descriptors.
 """

@@ -10,7 +10,7 @@ and lets `verify` find a rendition's first page inside the volume.
 
 Stamped page numbers (GB/T 9705-2008: recto top-right, verso top-left) are hand-written content streams
 in an embedded subset of DejaVu Sans (a simple TrueType font, WinAnsi codes, so the digits are the bytes
-of the string), inside a /Pagination artifact. `verify.py` reads them back from the XObjects placed under
+of the string), inside a /Pagination artifact. `verify/numbers.py` reads them back from the XObjects placed under
 the name NUMBER_NAME — never from the documents' own text.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from archive.storage import atomic_file
 
 MM = 72 / 25.4
 
-NUMBER_NAME = "ArchPageNo"   # XObject name of a stamped page number (verify.py looks for it)
+NUMBER_NAME = "ArchPageNo"   # XObject name of a stamped page number (verify/numbers.py looks for it)
 STAMP_NAME = "ArchStamp"     # XObject name of a 归档章
 
 NUMBER_FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian fonts-dejavu-core
@@ -202,7 +202,7 @@ def number_overlays(sizes: list[tuple[float, float]], numbers: list[int], *, dou
 
 def number_pages(pdf: pikepdf.Pdf, page_indexes: list[int], *, start: int = 1, double_sided: bool = False) -> None:
     """Stamp continuous numbers start, start+1, … on the given pages (convenience over
-    number_overlays + place, under NUMBER_NAME so verify.py finds them)."""
+    number_overlays + place, under NUMBER_NAME so verify/ finds them)."""
     pages = [pdf.pages[i] for i in page_indexes]
     overlays = number_overlays([visible_size(p) for p in pages], list(range(start, start + len(pages))),
                                double_sided=double_sided)

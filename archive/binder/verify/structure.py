@@ -34,7 +34,7 @@ class _Discard(pikepdf.StreamParser):
 def check_structure(pdf: pikepdf.Pdf, problems: list[str], warnings: list[str]) -> None:
     """What `qpdf --check` checks, in-process through qpdf's library: the file opened (cross-reference
     table and trailer read), every stream's data decoded, every page's content streams parsed; qpdf's
-    warnings reported. JPEG and JPEG 2000 image data is not decoded again: renditions.py decoded it
+    warnings reported. JPEG and JPEG 2000 image data is not decoded again: renditions/cache.py decoded it
     when the rendition was made, and the volume holds the same bytes."""
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Stream) or any(f in IMAGE_FILTERS for f in stream_filters(obj)):

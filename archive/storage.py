@@ -1,4 +1,5 @@
-"""Content-addressed file store: files/ab/cd/<sha256>, written once, never overwritten."""
+"""Content-addressed file store: files/ab/cd/<sha256>, written once, never overwritten; and the
+atomic writes (temp file beside the target, fsync, rename) other stores of derived files use."""
 from __future__ import annotations
 
 import fcntl
@@ -87,7 +88,7 @@ class FileStore:
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         # Durable before it is linked in: only files that are kept pay for the fsync.
-        _fsync(staged.path)
+        fsync(staged.path)
         os.chmod(staged.path, 0o444)
         # link() fails if the target appeared meanwhile, so a stored file is never overwritten.
         try:
@@ -96,7 +97,7 @@ class FileStore:
             staged.discard()
             return False
         staged.discard()
-        _fsync(target.parent)
+        fsync(target.parent)
         return True
 
     def remove(self, sha256: str) -> None:
@@ -171,10 +172,34 @@ class _open:
             self.f.close()
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     """fsync a file, or a directory (which makes a new entry in it durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def atomic_file(target: Path, *, mode: int = 0o644, durable: bool = True, prefix: str = ".tmp-",
+                suffix: str = ".tmp") -> Iterator[Path]:
+    """Yield a temp path beside `target` for the caller to write; when the block ends without an
+    exception the file gets `mode` (mkstemp makes it private), is fsynced when `durable`, and is
+    renamed over `target` (readers see the old file or the new one, never a part); otherwise it is
+    removed. The directory must exist."""
+    target = Path(target)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        if durable:
+            fsync(temp)
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    if durable:
+        fsync(target.parent)   # the new directory entry

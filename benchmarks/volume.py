@@ -474,9 +474,10 @@ def child_main(spec_path: str) -> int:
 
 
 class _MeasuredSubprocess:
-    """Stands in for the `subprocess` module inside archive.binder.verify: runs qpdf and pdftotext
-    under GNU time, which reports their own peak RSS exactly (getrusage in this process could not tell
-    them from this process, see child_main). Output, exit status and time limit are unchanged."""
+    """Stands in for the `subprocess` module inside archive.binder.verify.toc and .structure: runs
+    qpdf and pdftotext under GNU time, which reports their own peak RSS exactly (getrusage in this
+    process could not tell them from this process, see child_main). Output, exit status and time
+    limit are unchanged."""
 
     TIME = "/usr/bin/time"
 
@@ -604,15 +605,15 @@ def _build(spec: dict) -> dict:
         timed(pdfops, "save", "assemble: save")
         timed(verify, "verify", "verify")
         timed(verify, "read_numbers", "verify: page numbers")
-        timed(verify, "_check_toc", "verify: TOC (pdftotext)")
-        timed(verify, "_check_first_pages", "verify: first pages")
-        timed(verify, "_check_fonts", "verify: fonts")
-        timed(verify, "_check_qpdf", "qpdf --check")
+        timed(verify, "check_toc", "verify: TOC (pdftotext)")
+        timed(verify, "check_first_pages", "verify: first pages")
+        timed(verify, "check_fonts", "verify: fonts")
+        timed(verify, "check_qpdf", "qpdf --check")
         timed(B, "_sha256", "sha256")
     measured = None
     if Path(_MeasuredSubprocess.TIME).exists():
         measured = _MeasuredSubprocess()
-        verify.subprocess = measured
+        verify.toc.subprocess = verify.structure.subprocess = measured   # pdftotext; qpdf
     # Import WeasyPrint before timing (a job worker has it loaded after its first volume); its first
     # render in the process (fontconfig, Pango) stays in the figure.
     t0 = time.perf_counter()

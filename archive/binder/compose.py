@@ -1,7 +1,7 @@
 """Putting a volume's parts together: 封面 → 卷内文件目录 → documents → 卷内备考表 (→ 卷脊).
 
 Input is what the service prepared: the rendered front matter and, per document, its rendition and
-optionally its 归档章. Output is the PDF and its Layout, which verify.py checks the PDF against.
+optionally its 归档章. Output is the PDF and its Layout, which verify/ checks the PDF against.
 Renditions are opened from memory: pikepdf keeps a file handle per open source PDF, and a volume of
 1,000 documents would run out of descriptors.
 """
@@ -93,7 +93,7 @@ def assemble(front: FrontMatter, parts: list[Part], out: Path, *, title: str, au
         sizes = [pdfops.visible_size(pdf.pages[i]) for i in numbered]
         numbers = pdfops.number_overlays(sizes, list(range(1, len(numbered) + 1)), double_sided=double_sided)
         for index, overlay in zip(numbered, numbers.pages):
-            pdfops.place(pdf, pdf.pages[index], overlay, name="ArchPageNo")
+            pdfops.place(pdf, pdf.pages[index], overlay, name=pdfops.NUMBER_NAME)
 
     append_front(front.record, "卷内备考表")
     append_front(front.spine, "卷脊")

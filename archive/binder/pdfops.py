@@ -1,4 +1,5 @@
-"""Page geometry, overlays, stamped page numbers, bookmarks, metadata and saving for bound volumes.
+"""Overlays, stamped page numbers, merge, bookmarks, metadata and saving for bound volumes (page
+geometry: pdfbox.py).
 
 Everything drawn on a document's pages (page numbers, the 归档章) is made as a page of its own in a
 separate generated PDF whose size is the page's *displayed* size, then drawn over the page as a Form
@@ -9,16 +10,14 @@ and lets `verify` find a rendition's first page inside the volume.
 
 Stamped page numbers (GB/T 9705-2008: recto top-right, verso top-left) are hand-written content streams
 in an embedded subset of DejaVu Sans (a simple TrueType font, WinAnsi codes, so the digits are the bytes
-of the string), inside a /Pagination artifact. `verify.py` reads them back from the XObjects placed under
+of the string), inside a /Pagination artifact. `verify/numbers.py` reads them back from the XObjects placed under
 the name NUMBER_NAME — never from the documents' own text.
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,9 +25,12 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from archive.binder.pdfbox import content_streams, dec, fmt, inherited, visible_matrix, visible_size
+from archive.storage import atomic_file
+
 MM = 72 / 25.4
 
-NUMBER_NAME = "ArchPageNo"   # XObject name of a stamped page number (verify.py looks for it)
+NUMBER_NAME = "ArchPageNo"   # XObject name of a stamped page number (verify/numbers.py looks for it)
 STAMP_NAME = "ArchStamp"     # XObject name of a 归档章
 
 NUMBER_FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian fonts-dejavu-core
@@ -36,80 +38,6 @@ NUMBER_FONT_NAME = "ARCHNO+DejaVuSans"  # a subset: six capitals and "+"
 NUMBER_SIZE = 12.0                      # pt; digits about 3 mm tall, like a numbering machine's
 NUMBER_MARGIN = 10 * MM                 # from the top and the outer edge
 NUMBER_CHARS = "0123456789-"
-
-_DEFAULT_MEDIABOX = (0.0, 0.0, 612.0, 792.0)  # PDF's default when a page names none (US Letter)
-
-
-# ----------------------------------------------------------------------------------------- geometry
-
-def _inherited(obj: pikepdf.Object, key: str):
-    """A page attribute, looked up through /Parent (MediaBox, CropBox, Rotate, Resources inherit)."""
-    seen = 0
-    while obj is not None and seen < 64:
-        value = obj.get(key)
-        if value is not None:
-            return value
-        obj = obj.get("/Parent")
-        seen += 1
-    return None
-
-
-def _box(value) -> tuple[float, float, float, float] | None:
-    try:
-        x0, y0, x1, y1 = (float(v) for v in value)
-    except (TypeError, ValueError):
-        return None
-    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-
-
-def _visible_box(obj: pikepdf.Object) -> tuple[float, float, float, float]:
-    """The CropBox clipped to the MediaBox (the spec's rule), else the MediaBox."""
-    media = _box(_inherited(obj, "/MediaBox")) or _DEFAULT_MEDIABOX
-    crop = _box(_inherited(obj, "/CropBox"))
-    if crop is None:
-        return media
-    x0, y0 = max(crop[0], media[0]), max(crop[1], media[1])
-    x1, y1 = min(crop[2], media[2]), min(crop[3], media[3])
-    if x1 - x0 <= 0 or y1 - y0 <= 0:
-        return media  # a CropBox outside the MediaBox: viewers fall back to the MediaBox
-    return x0, y0, x1, y1
-
-
-def rotation(page: pikepdf.Page) -> int:
-    """/Rotate normalised to 0, 90, 180 or 270 (negative and >= 360 folded; not a multiple of 90: 0)."""
-    value = _inherited(page.obj, "/Rotate")
-    try:
-        r = int(value) if value is not None else 0
-    except (TypeError, ValueError):
-        return 0
-    r %= 360
-    return r if r % 90 == 0 else 0
-
-
-def visible_size(page: pikepdf.Page) -> tuple[float, float]:
-    """(width, height) in points as the page is displayed: CropBox (else MediaBox) after /Rotate."""
-    x0, y0, x1, y1 = _visible_box(page.obj)
-    w, h = x1 - x0, y1 - y0
-    return (h, w) if rotation(page) in (90, 270) else (w, h)
-
-
-def visible_matrix(page: pikepdf.Page) -> tuple[float, float, float, float, float, float]:
-    """The matrix mapping displayed coordinates (origin bottom-left as shown) to the page's user space."""
-    x0, y0, x1, y1 = _visible_box(page.obj)
-    w, h = x1 - x0, y1 - y0
-    r = rotation(page)
-    if r == 90:    # shown turned clockwise: displayed x runs up user y, displayed y runs down user x
-        return 0.0, 1.0, -1.0, 0.0, x0 + w, y0
-    if r == 180:
-        return -1.0, 0.0, 0.0, -1.0, x0 + w, y0 + h
-    if r == 270:
-        return 0.0, -1.0, 1.0, 0.0, x0, y0 + h
-    return 1.0, 0.0, 0.0, 1.0, x0, y0
-
-
-def _num(v: float) -> str:
-    s = f"{v:.4f}".rstrip("0").rstrip(".")
-    return "0" if s in ("", "-0") else s
 
 
 # ----------------------------------------------------------------------------------------- overlays
@@ -146,17 +74,6 @@ def _save_balance(streams: list[pikepdf.Object]) -> tuple[int, int]:
     return depth, deficit
 
 
-def _content_streams(obj: pikepdf.Object) -> list[pikepdf.Object]:
-    contents = obj.get("/Contents")
-    if contents is None:
-        return []
-    if isinstance(contents, pikepdf.Array):
-        return [c for c in contents if isinstance(c, pikepdf.Stream)]
-    if isinstance(contents, pikepdf.Stream):
-        return [contents]
-    return []
-
-
 def place(pdf: pikepdf.Pdf, page: pikepdf.Page, overlay: pikepdf.Page, *, name: str) -> str:
     """Draw `overlay` (a page of another Pdf, sized visible_size(page), drawn in displayed coordinates)
     over `page`. Returns the resource name used (`name`, or `name` + a number when the page already has
@@ -170,7 +87,7 @@ def place(pdf: pikepdf.Pdf, page: pikepdf.Page, overlay: pikepdf.Page, *, name: 
     obj = page.obj
     # The page gets Resources and an XObject dictionary of its own: documents often share one
     # Resources dictionary between pages (or inherit it), and each page's overlay differs.
-    resources = _inherited(obj, "/Resources")
+    resources = inherited(obj, "/Resources")
     resources = resources.copy() if isinstance(resources, Dictionary) else Dictionary()
     xobjects = resources.get("/XObject")
     xobjects = xobjects.copy() if isinstance(xobjects, Dictionary) else Dictionary()
@@ -183,11 +100,11 @@ def place(pdf: pikepdf.Pdf, page: pikepdf.Page, overlay: pikepdf.Page, *, name: 
     resources[Name.XObject] = xobjects
     obj[Name.Resources] = resources
 
-    streams = _content_streams(obj)
+    streams = content_streams(obj)
     opened, unmatched = _save_balance(streams)
     pre = pdf.make_stream(b"q\n" * (1 + unmatched))
     a, b, c, d, e, f = visible_matrix(page)
-    matrix = " ".join(_num(v) for v in (a, b, c, d, e, f))
+    matrix = " ".join(fmt(v) for v in (a, b, c, d, e, f))
     post = pdf.make_stream(b"\n" + b"Q\n" * (1 + opened) + f"q {matrix} cm /{key} Do Q\n".encode("ascii"))
     obj[Name.Contents] = Array([pre, *streams, post])
     return key
@@ -276,20 +193,16 @@ def number_overlays(sizes: list[tuple[float, float]], numbers: list[int], *, dou
             raise ValueError(f"page number {number}")
         x, y = number_position((w, h), number, double_sided=double_sided)
         content = (f"/Artifact <</Type /Pagination /Subtype /Header>> BDC\n"
-                   f"BT 0 g /N {_num(NUMBER_SIZE)} Tf {_num(x)} {_num(y)} Td ({number}) Tj ET\nEMC\n")
-        page = Dictionary(Type=Name.Page, MediaBox=Array([0, 0, _dec(w), _dec(h)]), Resources=resources,
+                   f"BT 0 g /N {fmt(NUMBER_SIZE)} Tf {fmt(x)} {fmt(y)} Td ({number}) Tj ET\nEMC\n")
+        page = Dictionary(Type=Name.Page, MediaBox=Array([0, 0, dec(w), dec(h)]), Resources=resources,
                           Contents=out.make_stream(content.encode("ascii")))
         out.pages.append(pikepdf.Page(page))
     return out
 
 
-def _dec(v: float):
-    return int(v) if float(v).is_integer() else round(float(v), 4)
-
-
 def number_pages(pdf: pikepdf.Pdf, page_indexes: list[int], *, start: int = 1, double_sided: bool = False) -> None:
     """Stamp continuous numbers start, start+1, … on the given pages (convenience over
-    number_overlays + place, under NUMBER_NAME so verify.py finds them)."""
+    number_overlays + place, under NUMBER_NAME so verify/ finds them)."""
     pages = [pdf.pages[i] for i in page_indexes]
     overlays = number_overlays([visible_size(p) for p in pages], list(range(start, start + len(pages))),
                                double_sided=double_sided)
@@ -364,14 +277,7 @@ def set_metadata(pdf: pikepdf.Pdf, *, title: str, author: str, subject: str = ""
 
 def save(pdf: pikepdf.Pdf, out: Path) -> None:
     """Write `pdf` to `out` atomically: PDF 1.7 at least, object streams, compressed, deterministic /ID."""
-    out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=out.parent)
-    os.close(fd)
-    try:
+    # Not fsynced, as before: a volume can always be built again from its renditions.
+    with atomic_file(Path(out), mode=0o644, durable=False, suffix=".pdf") as tmp:
         pdf.save(tmp, min_version="1.7", deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the result is an ordinary file
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

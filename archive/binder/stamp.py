@@ -24,7 +24,8 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from archive.binder import pdfops
-from archive.binder.pdfops import MM, _num
+from archive.binder.pdfbox import dec, fmt, visible_size
+from archive.binder.pdfops import MM
 
 STAMP_FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")  # Debian fonts-noto-cjk
 STAMP_FONT_FAMILY = "Noto Sans CJK SC"
@@ -94,7 +95,7 @@ def _glyph(ch: str) -> _Glyph:
 
         def _p(self, *pts):
             self.points.extend(pts)
-            return " ".join(f"{_num(x * scale)} {_num(y * scale)}" for x, y in pts)
+            return " ".join(f"{fmt(x * scale)} {fmt(y * scale)}" for x, y in pts)
 
         def _moveTo(self, pt):
             self.ops.append(f"{self._p(pt)} m")
@@ -188,15 +189,15 @@ def _stamp_content(stamp: FilingStamp, size: tuple[float, float], codes: dict[st
     y1 = h - TOP
     y0 = y1 - HEIGHT
     cw, ch = WIDTH / 3, HEIGHT / 2
-    r, g, b = (_num(v) for v in INK)
+    r, g, b = (fmt(v) for v in INK)
     out = [f"q {r} {g} {b} RG {r} {g} {b} rg 0 J 0 j",
-           f"{_num(OUTER_LINE)} w {_num(x0 + OUTER_LINE / 2)} {_num(y0 + OUTER_LINE / 2)} "
-           f"{_num(WIDTH - OUTER_LINE)} {_num(HEIGHT - OUTER_LINE)} re S",
-           f"{_num(INNER_LINE)} w"]
+           f"{fmt(OUTER_LINE)} w {fmt(x0 + OUTER_LINE / 2)} {fmt(y0 + OUTER_LINE / 2)} "
+           f"{fmt(WIDTH - OUTER_LINE)} {fmt(HEIGHT - OUTER_LINE)} re S",
+           f"{fmt(INNER_LINE)} w"]
     for k in (1, 2):
         x = x0 + k * cw
-        out.append(f"{_num(x)} {_num(y0)} m {_num(x)} {_num(y1)} l S")
-    out.append(f"{_num(x0)} {_num(y0 + ch)} m {_num(x0 + WIDTH)} {_num(y0 + ch)} l S")
+        out.append(f"{fmt(x)} {fmt(y0)} m {fmt(x)} {fmt(y1)} l S")
+    out.append(f"{fmt(x0)} {fmt(y0 + ch)} m {fmt(x0 + WIDTH)} {fmt(y0 + ch)} l S")
     out.append("BT")
     for row, values in enumerate(stamp.rows()):
         cy = y1 - ch * (row + 0.5)
@@ -208,7 +209,7 @@ def _stamp_content(stamp: FilingStamp, size: tuple[float, float], codes: dict[st
                 baseline = cy - 0.38 * pt + (len(lines) - 1 - 2 * i) * LINE_GAP * pt / 2
                 x = cx - _text_width(line) * pt / 2
                 text = "".join(f"{codes[c]:02X}" for c in line)
-                out.append(f"/S {_num(pt)} Tf 1 0 0 1 {_num(x)} {_num(baseline)} Tm <{text}> Tj")
+                out.append(f"/S {fmt(pt)} Tf 1 0 0 1 {fmt(x)} {fmt(baseline)} Tm <{text}> Tj")
     out.append("ET Q")
     return ("\n".join(out) + "\n").encode("ascii")
 
@@ -225,7 +226,7 @@ def stamp_overlays(stamps: list[FilingStamp], sizes: list[tuple[float, float]]) 
     font, codes = _type3_font(out, chars)
     resources = out.make_indirect(Dictionary(Font=Dictionary(S=font)))
     for stamp, (w, h) in zip(stamps, sizes):
-        page = Dictionary(Type=Name.Page, MediaBox=Array([0, 0, pdfops._dec(w), pdfops._dec(h)]),
+        page = Dictionary(Type=Name.Page, MediaBox=Array([0, 0, dec(w), dec(h)]),
                           Resources=resources, Contents=out.make_stream(_stamp_content(stamp, (w, h), codes)))
         out.pages.append(pikepdf.Page(page))
     return out
@@ -236,7 +237,7 @@ def stamp_first_pages(pdf: pikepdf.Pdf, first_pages: list[int], stamps: list[Fil
     if len(first_pages) != len(stamps):
         raise ValueError("first_pages and stamps differ in length")
     pages = [pdf.pages[i] for i in first_pages]
-    overlays = stamp_overlays(stamps, [pdfops.visible_size(p) for p in pages])
+    overlays = stamp_overlays(stamps, [visible_size(p) for p in pages])
     for page, overlay in zip(pages, overlays.pages):
         pdfops.place(pdf, page, overlay, name=pdfops.STAMP_NAME)
 

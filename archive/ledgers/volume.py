@@ -14,7 +14,8 @@ latest ledger year, else its newest document's. The title names the head and the
 an ID number. Roles and scope as for any volume (binder.service.create): clerks and admins, for a
 household in their scope.
 
-The caller starts the build: binder.service.start_build(session, actor, volume).
+The Volume row, its items and notes and the audit entry are binder/records.py's; the caller starts
+the build: binder.service.start_build(session, actor, volume).
 """
 from __future__ import annotations
 
@@ -22,13 +23,12 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from archive.audit import service as audit
 from archive.auth import policy
 from archive.auth.actor import Actor
-from archive.binder.service import MAX_DOCUMENTS, VolumeError, scheme_of
+from archive.binder import records
+from archive.binder.service import Spec, VolumeError, scheme_of
 from archive.ledgers import households as hh
-from archive.models import Document, Volume, VolumeItem
-from archive.models.volume import VolumeTocNote
+from archive.models import Document, Volume
 from archive.standards import HOUSEHOLD_STAGES, Standards
 
 KIND = "household"
@@ -67,66 +67,44 @@ def create_household_volume(session: Session, standards: Standards, actor: Actor
     stage_rank = {stage: n for n, stage in enumerate(HOUSEHOLD_STAGES)}
     items = sorted(enumerate(check["items"]), key=lambda pair: (stage_rank.get(pair[1]["stage"], len(stage_rank)),
                                                                 pair[0]))
-    bound: list[VolumeItem] = []
-    notes: list[VolumeTocNote] = []
+    contents = records.Contents()
     placed: set[int] = set()
     missing: list[str] = []
-
-    def bind(doc: Document, heading: str) -> None:
-        placed.add(doc.id)
-        bound.append(VolumeItem(position=len(bound) + 1, document_id=doc.id, sha256=doc.sha256,
-                                archive_code=doc.archive_code, title=doc.title, doc_number=doc.doc_number,
-                                author=doc.author, doc_date=doc.doc_date, group_label=heading))
-
     for _, item in items:
         heading = group_label(item["stage"], item["name"])
         found = [docs[d["id"]] for d in item["documents"] if d["id"] in docs and d["id"] not in placed]
         if not found:
             if item["required"]:
                 missing.append(item["name"])
-                notes.append(VolumeTocNote(after_position=len(bound), ordinal=len(notes) + 1,
-                                           group_label=(heading + MISSING)[:500], remarks=""))
+                contents.note(heading + MISSING)
             continue
         for doc in found:   # file_check lists them by 成文日期, undated last
-            bind(doc, heading)
+            placed.add(doc.id)
+            contents.bind(doc, heading)
     others = sorted((d for d in docs.values() if d.id not in placed),
                     key=lambda d: (d.doc_date is None, d.doc_date or dt.date.min, d.id))
     for doc in others:
-        bind(doc, OTHER)
+        contents.bind(doc, OTHER)
 
-    outside = [d for d in docs.values() if not d.org.lineage.startswith(unit.lineage)]
+    outside = [f"《{d.title[:40]}》（{d.org.name}）" for d in docs.values() if not records.in_unit(d, unit)]
     if outside:
-        shown = "、".join(f"《{d.title[:40]}》（{d.org.name}）" for d in outside[:5])
-        more = f" 等 {len(outside)} 份" if len(outside) > 5 else ""
-        raise VolumeError("document_outside_unit", f"文件{shown}{more}不属于{unit.name}及其下级单位，不能装入"
+        raise VolumeError("document_outside_unit", f"文件{records.few(outside)}不属于{unit.name}及其下级单位，不能装入"
                                                    f"{who}的一户一档案卷；请先调整这些文件的归属或移出该户档案")
-    if len(bound) > MAX_DOCUMENTS:
-        raise VolumeError("too_many_documents", f"一卷最多 {MAX_DOCUMENTS} 份文件")
-
-    volume_title = (" ".join(title.split()) or f"{household.head_name}户一户一档（{unit.name}）")[:500]
-    volume = Volume(kind=KIND, org=unit, scheme_id=scheme.id, category_code=category,
-                    year=_year(household, list(docs.values())), retention=retention, title=volume_title,
-                    filing_no=filing_no.strip()[:100],
-                    made_by=(made_by.strip() or (user.display_name or user.username if user else ""))[:100],
-                    checked_by=checked_by.strip()[:100],
-                    remarks=_remarks(household, unit.name, missing, check, len(others))[:2000],
-                    double_sided=double_sided, spine=spine, filing_stamp=True, status="queued", errors=[],
-                    created_by_id=user.id if user else None)
-    volume.items = bound
-    volume.toc_notes = notes
-    session.add(volume)
-    session.flush()
-    audit.record(session, actor, "volume_create", object_type="volume", object_id=volume.id, org_id=unit.id,
-                 summary=f"一户一档组卷：{volume_title[:150]}（{len(bound)} 件）")
-    return volume
+    spec = Spec(org=unit, category=category, year=_year(household, list(docs.values())), retention=retention,
+                title=title, filing_no=filing_no, made_by=made_by, checked_by=checked_by,
+                remarks=_remarks(household, unit.name, missing, check, len(others)), double_sided=double_sided,
+                spine=spine)
+    return records.record(session, actor, spec, contents, kind=KIND, scheme_id=scheme.id,
+                          default_title=f"{household.head_name}户一户一档（{unit.name}）", audit_label="一户一档组卷")
 
 
 def _household_class(scheme) -> str:
     """The code of the scheme's 一户一档 class (the top one when several share the name); else the
     top class of the household level."""
-    found = [c for c in scheme.classes.values() if c.name == HOUSEHOLD_CLASS]
-    if not found:
-        found = [c for c in scheme.classes.values() if "household" in c.levels and c.parent is None]
+    code = records.class_named(scheme, HOUSEHOLD_CLASS)
+    if code is not None:
+        return code
+    found = [c for c in scheme.classes.values() if "household" in c.levels and c.parent is None]
     if not found:
         raise VolumeError("no_household_class", f"分类方案“{scheme.name}”没有“{HOUSEHOLD_CLASS}”类目，无法为户组卷")
     return min(found, key=lambda c: (len(c.code), c.code)).code

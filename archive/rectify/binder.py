@@ -15,7 +15,8 @@ hold evidence filed under any of its sub-classes or elsewhere), with that class'
 the year is the batch's 反馈时间 (across batches: the latest). Roles and scope as for any volume
 (binder.service.create): clerks and admins, for a unit in their scope; only items the actor sees.
 
-The caller starts the build: binder.service.start_build(session, actor, volume).
+The Volume row, its items and notes and the audit entry are binder/records.py's; the caller starts
+the build: binder.service.start_build(session, actor, volume).
 """
 from __future__ import annotations
 
@@ -25,13 +26,12 @@ from collections import Counter
 
 from sqlalchemy.orm import Session, selectinload
 
-from archive.audit import service as audit
 from archive.auth import policy
 from archive.auth.actor import Actor
 from archive.auth.scope import in_scope, require_in_scope
-from archive.binder.service import MAX_DOCUMENTS, VolumeError, scheme_of
-from archive.models import Document, FeedbackBatch, ItemEvidence, OrgUnit, RectificationItem, Volume, VolumeItem
-from archive.models.volume import VolumeTocNote
+from archive.binder import records
+from archive.binder.service import Spec, VolumeError, scheme_of
+from archive.models import Document, FeedbackBatch, ItemEvidence, OrgUnit, RectificationItem, Volume
 from archive.rectify import service as rectify
 from archive.rectify import states
 from archive.rectify.evidence import EVIDENCE_CLASS
@@ -77,8 +77,7 @@ def create_evidence_volume(session: Session, standards: Standards, actor: Actor,
 
     batches = list(dict.fromkeys(item.batch for item in items))
     several = len(batches) > 1
-    bound: list[VolumeItem] = []
-    notes: list[VolumeTocNote] = []
+    contents = records.Contents()
     first_item: dict[int, RectificationItem] = {}   # document id → the item it is bound under
     outside: list[str] = []
     without, shared = 0, 0
@@ -87,50 +86,32 @@ def create_evidence_volume(session: Session, standards: Standards, actor: Actor,
         evidence = [link.document for link in item.evidence if link.document.deleted_at is None]
         if not evidence:
             without += 1
-            notes.append(VolumeTocNote(after_position=len(bound), ordinal=len(notes) + 1,
-                                       group_label=(heading + NO_EVIDENCE)[:500], remarks=""))
+            contents.note(heading + NO_EVIDENCE)
             continue
         for doc in evidence:
             if doc.id in first_item:
                 shared += 1
-                notes.append(VolumeTocNote(after_position=len(bound), ordinal=len(notes) + 1, group_label=heading,
-                                           document_id=doc.id, remarks=reference(first_item[doc.id], item)))
+                contents.note(heading, document_id=doc.id, remarks=reference(first_item[doc.id], item))
                 continue
-            if not doc.org.lineage.startswith(unit.lineage):
+            if not records.in_unit(doc, unit):
                 outside.append(f"《{doc.title[:40]}》（第 {item_number(item)} 项，{doc.org.name}）")
                 continue
             first_item[doc.id] = item
-            bound.append(VolumeItem(position=len(bound) + 1, document_id=doc.id, sha256=doc.sha256,
-                                    archive_code=doc.archive_code, title=doc.title, doc_number=doc.doc_number,
-                                    author=doc.author, doc_date=doc.doc_date, group_label=heading))
+            contents.bind(doc, heading)
     if outside:
-        shown = "、".join(outside[:5]) + (f" 等 {len(outside)} 份" if len(outside) > 5 else "")
-        raise VolumeError("document_outside_unit", f"佐证材料{shown}不属于{unit.name}及其下级单位，不能装入"
+        raise VolumeError("document_outside_unit", f"佐证材料{records.few(outside)}不属于{unit.name}及其下级单位，不能装入"
                                                    f"{unit.name}的汇编；请由上级单位汇编，或先调整这些文件的归属")
-    if not bound:
+    if not contents.items:
         raise VolumeError("no_evidence", f"{where}的 {len(items)} 个整改问题都没有佐证材料，无法汇编")
-    if len(bound) > MAX_DOCUMENTS:
-        raise VolumeError("too_many_documents", f"一卷最多 {MAX_DOCUMENTS} 份文件，请按批次或单位分卷汇编")
 
-    year = _year(batches)
     default_title = (f"{batch.title}{SUBTITLE}" + (f"（{org.name}）" if org is not None and org.id != batch.org_id
                                                   else "")) if batch is not None else f"{unit.name}{SUBTITLE}"
-    volume_title = (" ".join(title.split()) or default_title)[:500]
-    volume = Volume(kind=KIND, batch_id=batch.id if batch is not None else None, org=unit, scheme_id=scheme.id,
-                    category_code=category, year=year, retention=retention, title=volume_title,
-                    filing_no=filing_no.strip()[:100],
-                    made_by=(made_by.strip() or (user.display_name or user.username if user else ""))[:100],
-                    checked_by=checked_by.strip()[:100],
-                    remarks=_remarks(where, items, without, shared)[:2000],
-                    double_sided=double_sided, spine=spine, filing_stamp=True, status="queued", errors=[],
-                    created_by_id=user.id if user else None)
-    volume.items = bound
-    volume.toc_notes = notes
-    session.add(volume)
-    session.flush()
-    audit.record(session, actor, "volume_create", object_type="volume", object_id=volume.id, org_id=unit.id,
-                 summary=f"{SUBTITLE}：{volume_title[:150]}（{len(items)} 个问题，{len(bound)} 件）")
-    return volume
+    spec = Spec(org=unit, category=category, year=_year(batches), retention=retention, title=title,
+                filing_no=filing_no, made_by=made_by, checked_by=checked_by,
+                remarks=_remarks(where, items, without, shared), double_sided=double_sided, spine=spine)
+    return records.record(session, actor, spec, contents, kind=KIND, scheme_id=scheme.id, default_title=default_title,
+                          audit_label=SUBTITLE, audit_counts=f"{len(items)} 个问题，",
+                          too_many_hint="，请按批次或单位分卷汇编", batch_id=batch.id if batch is not None else None)
 
 
 # ------------------------------------------------------------------------------------ the items
@@ -204,10 +185,10 @@ def reference(first: RectificationItem, later: RectificationItem) -> str:
 
 def _evidence_class(scheme) -> str:
     """The code of the scheme's 督查考核与问题整改 class (the top one when several share the name)."""
-    found = [c for c in scheme.classes.values() if c.name == EVIDENCE_CLASS]
-    if not found:
+    code = records.class_named(scheme, EVIDENCE_CLASS)
+    if code is None:
         raise VolumeError("no_evidence_class", f"分类方案“{scheme.name}”没有“{EVIDENCE_CLASS}”类目，无法汇编佐证材料")
-    return min(found, key=lambda c: len(c.code)).code
+    return code
 
 
 def _year(batches: list[FeedbackBatch]) -> int:

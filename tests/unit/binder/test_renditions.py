@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from archive.binder import renditions as rmod
+from archive.binder.pdffonts import unembedded_fonts
 from archive.binder.renditions import (
     RENDITION_VERSION,
     Failure,
@@ -28,8 +28,8 @@ from archive.binder.renditions import (
     Renditions,
     Source,
     page_count,
-    unembedded_fonts,
 )
+from archive.binder.renditions import process as rprocess
 from archive.storage import FileStore
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -182,14 +182,14 @@ def office(tmp_path_factory) -> OfficeRun:
     run.xlsx = source(run.store, xlsx_bytes(), "xlsx", "帮扶台账.xlsx")
     run.bad = source(run.store, corrupt_docx_bytes(), "docx", "损坏的文件.docx")
     run.calls, run.progress = [], []
-    real_run = rmod._run
+    real_run = rprocess.run
 
     def counting_run(command, timeout, cwd):
         run.calls.append([Path(arg).name for arg in command if arg.endswith((".docx", ".xlsx"))])
         return real_run(command, timeout, cwd)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(rmod, "_run", counting_run)
+        mp.setattr(rprocess, "run", counting_run)
         mp.setattr(tempfile, "tempdir", str(run.work))
         run.renditions = Renditions(run.store, run.cache)
         with pytest.raises(RenditionFailed) as caught:
@@ -223,7 +223,7 @@ def test_docx_in_fangsong_renders_with_noto_serif(office):
     assert path == office.cache / office.docx.sha256[:2] / f"{office.docx.sha256}.v{RENDITION_VERSION}.pdf"
     assert BODY in text_of(path).replace("\n", "")
     with pikepdf.open(path) as pdf:
-        assert unembedded_fonts(pdf) == []
+        assert unembedded_fonts(pdf) == {}
     names = font_names(path)
     # 仿宋_GB2312 is aliased to Noto Serif CJK SC by fonts.conf; without it LibreOffice picks a sans face.
     assert any("NotoSerifCJK" in n for n in names), names
@@ -235,7 +235,7 @@ def test_xlsx_renders_with_embedded_cjk_font(office):
     text = text_of(path)
     assert "扶贫对象" in text and "产业扶贫" in text and "1200" in text
     with pikepdf.open(path) as pdf:
-        assert unembedded_fonts(pdf) == []
+        assert unembedded_fonts(pdf) == {}
     assert any("CJK" in n for n in font_names(path))
     assert page_count(path) == 1
 
@@ -247,8 +247,8 @@ def test_second_ensure_is_a_cache_hit(office, monkeypatch):
     def no_rendering(*args, **kwargs):
         raise AssertionError("a cached rendition was rendered again")
 
-    monkeypatch.setattr(rmod, "_run", no_rendering)
-    monkeypatch.setattr(Renditions, "_install", no_rendering)
+    monkeypatch.setattr(rprocess, "run", no_rendering)
+    monkeypatch.setattr(Renditions, "install", no_rendering)
     progress = []
     again = Renditions(office.store, office.cache).ensure([office.docx, office.xlsx, office.docx], progress.append)
     assert again == {office.docx.sha256: paths[0], office.xlsx.sha256: paths[1]}
@@ -264,7 +264,7 @@ def test_pdf_keeps_rotate_and_boxes(store, renditions):
     src = source(store, data, "pdf", "旋转.pdf")
     path = renditions.ensure_one(src)
     with pikepdf.open(path) as pdf:
-        assert unembedded_fonts(pdf) == []
+        assert unembedded_fonts(pdf) == {}
         first, second = pdf.pages
         assert int(first.obj.Rotate) == 90
         assert [float(v) for v in first.obj.CropBox] == [50, 60, 500, 800]
@@ -286,10 +286,10 @@ def test_pdf_with_a_broken_xref_is_repaired(store, renditions):
 def test_unembedded_font_is_embedded_by_redrawing(store, renditions):
     data = rotated_cropped(reportlab_pdf("Hello Helvetica"))
     with pikepdf.open(io.BytesIO(data)) as original:
-        assert unembedded_fonts(original) == ["Helvetica"]
+        assert sorted(unembedded_fonts(original)) == ["Helvetica"]
     path = renditions.ensure_one(source(store, data, "pdf", "无嵌入字体.pdf"))
     with pikepdf.open(path) as pdf:
-        assert unembedded_fonts(pdf) == []
+        assert unembedded_fonts(pdf) == {}
         assert len(pdf.pages) == 2
         first, second = pdf.pages
         # The geometry survives the redraw: same turn, same visible area (boxes moved with the origin).
@@ -328,7 +328,7 @@ def test_unembedded_fonts_walks_forms_type0_and_type3():
                                   XObject=pikepdf.Dictionary(Outer=outer, Again=outer),
                                   Font=pikepdf.Dictionary(C1=cid_bare, C2=cid_embedded, T3=type3)))
     pdf.pages.append(pikepdf.Page(page))
-    assert unembedded_fonts(pdf) == ["Inner", "InsideType3", "SimSun"]
+    assert sorted(unembedded_fonts(pdf)) == ["Inner", "InsideType3", "SimSun"]
 
 
 def test_permission_only_encrypted_pdf_is_saved_decrypted(store, renditions, tmp_path):
@@ -488,7 +488,7 @@ def test_gb18030_text_on_a4_with_noto_serif(store, renditions):
     assert BODY in extracted and "<script>alert(1)</script> & 不是标记" in extracted
     assert extracted.replace("\n", "").count("扶贫") >= 400
     with pikepdf.open(path) as pdf:
-        assert unembedded_fonts(pdf) == []
+        assert unembedded_fonts(pdf) == {}
         assert len(pdf.pages) == 2                               # the form feed starts a new page
     assert any("Noto-Serif-CJK-SC" in n or "NotoSerifCJKsc" in n for n in font_names(path)), font_names(path)
     # Wrapped, and inside the margins: 25 mm on the left (binding), 20 mm on the right.

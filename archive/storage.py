@@ -22,6 +22,17 @@ class TooLarge(Exception):
         self.limit = limit
 
 
+
+@contextmanager
+def file_lock(path: Path):
+    """An exclusive lock across threads and processes of this machine (flock on `path`)."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
 @dataclass
 class Staged:
     """An incoming file copied into the store's temp area and hashed, not yet stored."""
@@ -46,12 +57,8 @@ class FileStore:
     def lock(self):
         """An exclusive lock on the store, across threads and processes (flock on one file)."""
         self.ensure()
-        with open(self.root / ".lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with file_lock(self.root / ".lock"):
+            yield
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256

@@ -76,6 +76,15 @@ def get(session: Session, document_id: int, *, user: User | None, with_text: boo
     return doc
 
 
+def get_to_link(session: Session, document_id: int, *, user: User | None, error: type[DomainError]) -> Document:
+    """A document the user sees (not in the trash), to be linked to a household or an item: `error`
+    (the caller's DomainError class) with code document_not_found otherwise."""
+    try:
+        return get(session, document_id, user=user)
+    except OutOfScope:
+        raise error("document_not_found", f"文件 {document_id} 不存在、在回收站中或无权访问") from None
+
+
 def view(session: Session, actor: Actor, document_id: int, *, with_text: bool = False,
          unless_viewed_within: dt.timedelta | None = None) -> Document:
     """Open a document for reading; the view is audited.

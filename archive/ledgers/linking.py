@@ -68,10 +68,7 @@ def link_document(session: Session, actor: Actor, household: Household, document
     from archive.documents import service as documents
 
     _require_writer(actor, household)
-    try:
-        doc = documents.get(session, document_id, user=actor.user)
-    except OutOfScope:
-        raise HouseholdError("document_not_found", f"文件 {document_id} 不存在、在回收站中或无权访问") from None
+    doc = documents.get_to_link(session, document_id, user=actor.user, error=HouseholdError)
     link = next((d for d in household.documents if d.document_id == doc.id), None)
     if link is not None and link.how != "excluded":
         raise HouseholdError("already_linked", f"《{doc.title[:40]}》已在该户档案中")

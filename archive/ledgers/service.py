@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,11 +24,11 @@ from archive.audit import service as audit
 from archive.auth import policy
 from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, in_scope, require_in_scope
+from archive.ingest.undo import undo_ingest
 from archive.models import Document, Ledger, LedgerProblem, LedgerRow, OrgUnit, User
 from archive.values import jsonable
 from archive.errors import CONFLICT, NOT_FOUND, UNPROCESSABLE, DomainError
 
-log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 200
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
@@ -202,13 +201,13 @@ def _save(session: Session, services, actor: Actor, data: bytes, name: str, org:
         earlier = session.scalar(select(Ledger.id).where(Ledger.document_id == doc.id))
         if earlier is None:
             if result.status == "stored":
-                _remove_new_document(services, result.document.id, result.document.sha256)
+                undo_ingest(services, result.document.id, result.document.sha256, after="a failed ledger import")
             raise
         raise LedgerError("already_imported", f"该台账文件已导入过（台账 {earlier}）") from None
     except BaseException:
         session.rollback()
         if result.status == "stored":
-            _remove_new_document(services, result.document.id, result.document.sha256)
+            undo_ingest(services, result.document.id, result.document.sha256, after="a failed ledger import")
         raise
     outcome.ledger, outcome.ingest_status = ledger, result.status
     return outcome
@@ -259,19 +258,6 @@ def _store(session: Session, actor: Actor, doc: Document, name: str, org: OrgUni
         session.execute(insert(LedgerProblem), found)
     return ledger
 
-
-def _remove_new_document(services, document_id: int, sha256: str) -> None:
-    """Undo an ingest whose ledger could not be saved: its row and its file (the upload stays in the
-    audit log, as every attempt does)."""
-    try:
-        with services.store.lock():
-            with services.db.session() as session:
-                doc = session.get(Document, document_id)
-                if doc is not None:
-                    session.delete(doc)
-            services.store.remove(sha256)
-    except Exception:
-        log.exception("could not remove document %s after a failed ledger import", document_id)
 
 
 # ------------------------------------------------------------------------------------------- reading

@@ -8,7 +8,6 @@ then fails, the new document is removed again, so nothing is left half done.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -16,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from archive.auth.actor import Actor
 from archive.auth.scope import OutOfScope, in_scope
+from archive.ingest.undo import undo_ingest
 from archive.models import Document, ItemEvidence, OrgUnit, RectificationItem
 from archive.models.base import utcnow
 from archive.rectify.service import RectifyError, audit_item, item_orgs, label, record_event, require_writer
 from archive.standards import Scheme, Standards
 
-log = logging.getLogger(__name__)
 
 EVIDENCE_CLASS = "督查考核与问题整改"
 EVIDENCE_LEAF = "问题整改"
@@ -38,10 +37,7 @@ def link(session: Session, actor: Actor, item: RectificationItem, document_id: i
     from archive.documents import service as documents
 
     _open_for_evidence(actor, item)
-    try:
-        doc = documents.get(session, document_id, user=actor.user)
-    except OutOfScope:
-        raise RectifyError("document_not_found", f"文件 {document_id} 不存在、在回收站中或无权访问") from None
+    doc = documents.get_to_link(session, document_id, user=actor.user, error=RectifyError)
     if any(e.document_id == doc.id for e in item.evidence):
         raise RectifyError("already_linked", f"《{doc.title[:40]}》已是该问题的佐证材料")
     return _link(session, actor, item, doc)
@@ -146,20 +142,8 @@ def upload(session: Session, services, actor: Actor, item: RectificationItem, so
         session.commit()
     except BaseException:
         session.rollback()
-        _remove_new_document(services, result.document.id, result.document.sha256)
+        undo_ingest(services, result.document.id, result.document.sha256, after="a failed evidence upload")
         raise
     return Uploaded("stored", evidence, doc)
 
 
-def _remove_new_document(services, document_id: int, sha256: str) -> None:
-    """Undo an ingest whose classifying or linking failed: its row and its file (the upload stays in
-    the audit log, as every attempt does)."""
-    try:
-        with services.store.lock():
-            with services.db.session() as session:
-                doc = session.get(Document, document_id)
-                if doc is not None:
-                    session.delete(doc)
-            services.store.remove(sha256)
-    except Exception:
-        log.exception("could not remove document %s after a failed evidence upload", document_id)

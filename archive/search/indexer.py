@@ -7,7 +7,6 @@ across threads and processes (web, CLI, job workers).
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import shutil
@@ -21,6 +20,7 @@ from typing import Callable, Iterable
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker, undefer
 
+from archive.storage import file_lock
 from archive.models import Document
 from archive.search.engine import IndexDoc, SearchEngine
 
@@ -129,12 +129,8 @@ class SearchIndex:
     @contextmanager
     def write_lock(self):
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".write.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with file_lock(self.root / ".write.lock"):
+            yield
 
     # --- keeping in step ---------------------------------------------------------------------------
     def update(self, ids: Iterable[int], engine: SearchEngine | None = None) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from archive.audit import service as audit
 from archive.auth import policy
 from archive.auth.actor import Actor
-from archive.auth.scope import OutOfScope, in_scope, require_in_scope
+from archive.auth.scope import OutOfScope, require_in_scope
 from archive.ingest.undo import undo_ingest
 from archive.models import Document, Ledger, LedgerProblem, LedgerRow, OrgUnit, User
 from archive.values import jsonable
@@ -167,22 +167,15 @@ def import_ledger(session: Session, services, actor: Actor, data: bytes, name: s
 
 def _save(session: Session, services, actor: Actor, data: bytes, name: str, org: OrgUnit, lt,
           outcome: LedgerOutcome) -> LedgerOutcome:
+    from archive.ingest.attached import ingest_attached
     from archive.ingest.pipeline import Incoming
     from archive.ledgers.households import apply_ledger
 
     archived, archived_name = _archivable(data, name, outcome)
-    # Nothing written yet: end the read transaction so the ingest's own (and, on SQLite, its write
-    # lock) is not held up, and so its committed row is seen afterwards.
-    session.commit()
-    result = services.pipeline.ingest(Incoming(source=io.BytesIO(archived), name=archived_name, org=org), actor)
-    if result.status == "rejected":
-        raise LedgerError(result.error.code, f"{name}：{result.error.message}", result.error.kind)
-    doc = session.get(Document, result.document.id)
-    if result.status == "duplicate":
-        if actor.user is not None and not in_scope(actor.user, doc.org):
-            raise LedgerError("duplicate_out_of_scope", "相同的文件已由其他单位归档")
-        if doc.deleted_at is not None:
-            raise LedgerError("duplicate_in_trash", "相同的文件在回收站中，请联系系统管理员恢复")
+    status, doc = ingest_attached(session, services.pipeline, actor,
+                                  Incoming(source=io.BytesIO(archived), name=archived_name, org=org),
+                                  error=LedgerError, name=name)
+    if status == "duplicate":
         earlier = session.scalar(select(Ledger.id).where(Ledger.document_id == doc.id).limit(1))
         if earlier is not None:
             raise LedgerError("already_imported", f"该台账文件已导入过（台账 {earlier}）")
@@ -200,16 +193,16 @@ def _save(session: Session, services, actor: Actor, data: bytes, name: str, org:
         session.rollback()
         earlier = session.scalar(select(Ledger.id).where(Ledger.document_id == doc.id))
         if earlier is None:
-            if result.status == "stored":
-                undo_ingest(services, result.document.id, result.document.sha256, after="a failed ledger import")
+            if status == "stored":
+                undo_ingest(services, doc.id, doc.sha256, after="a failed ledger import")
             raise
         raise LedgerError("already_imported", f"该台账文件已导入过（台账 {earlier}）") from None
     except BaseException:
         session.rollback()
-        if result.status == "stored":
-            undo_ingest(services, result.document.id, result.document.sha256, after="a failed ledger import")
+        if status == "stored":
+            undo_ingest(services, doc.id, doc.sha256, after="a failed ledger import")
         raise
-    outcome.ledger, outcome.ingest_status = ledger, result.status
+    outcome.ledger, outcome.ingest_status = ledger, status
     return outcome
 
 

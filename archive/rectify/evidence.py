@@ -110,6 +110,7 @@ def upload(session: Session, services, actor: Actor, item: RectificationItem, so
     with the ingest's code, reason and kind. Commits: the ingest has committed
     its own unit of work, so this one must be settled here too (or undone)."""
     from archive.classify import service as classify
+    from archive.ingest.attached import ingest_attached
     from archive.ingest.pipeline import Incoming
 
     _open_for_evidence(actor, item)
@@ -117,20 +118,11 @@ def upload(session: Session, services, actor: Actor, item: RectificationItem, so
     standards: Standards = services.standards
     scheme = standards.scheme_for(path=target.path, code=target.code)
     category = evidence_class(scheme)
-    # Nothing written yet: end the read transaction so the ingest's own (and, on SQLite, its write
-    # lock) is not held up, and so its committed row is seen afterwards.
-    session.commit()
     # No automatic classification: the person's decision below files it once, under one 档号.
     pipeline = dataclasses.replace(services.pipeline, standards=None)
-    result = pipeline.ingest(Incoming(source=source, name=name, org=target), actor)
-    if result.status == "rejected":
-        raise RectifyError(result.error.code, result.error.message, result.error.kind)
-    doc = session.get(Document, result.document.id)
-    if result.status == "duplicate":
-        if actor.user is not None and not in_scope(actor.user, doc.org):
-            raise RectifyError("duplicate_out_of_scope", "该文件已由其他单位归档")
-        if doc.deleted_at is not None:
-            raise RectifyError("duplicate_in_trash", "相同的文件在回收站中，请联系系统管理员恢复")
+    status, doc = ingest_attached(session, pipeline, actor, Incoming(source=source, name=name, org=target),
+                                  error=RectifyError)
+    if status == "duplicate":
         if any(e.document_id == doc.id for e in item.evidence):
             raise RectifyError("already_linked", f"《{doc.title[:40]}》已是该问题的佐证材料")
         evidence = _link(session, actor, item, doc, "（与已有文件相同，直接关联）")
@@ -142,7 +134,7 @@ def upload(session: Session, services, actor: Actor, item: RectificationItem, so
         session.commit()
     except BaseException:
         session.rollback()
-        undo_ingest(services, result.document.id, result.document.sha256, after="a failed evidence upload")
+        undo_ingest(services, doc.id, doc.sha256, after="a failed evidence upload")
         raise
     return Uploaded("stored", evidence, doc)
 

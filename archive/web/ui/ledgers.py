@@ -5,7 +5,8 @@ list (unit, category, keyword) and a household's page (head, members, figures pe
 documents and how, the file check with missing items and date-order problems, link / unlink by hand).
 
 Scope, roles, masking and audit live in archive.ledgers: these views call the same service functions
-as the JSON API (archive/web/api_ledgers.py) and the CLI (archive/cli_ledgers.py). ID and phone
+as the JSON API (archive/web/api/ledgers.py, households.py) and the CLI (archive/cli/ledgers.py,
+households.py). ID and phone
 numbers are masked on every page; a user with User.can_view_personal may ask with ?unmask=1
 (显示完整号码), which service.personal_access audits.
 

@@ -3,7 +3,7 @@ item list (filters, pages) and the board by state, the 整改台账 download. Im
 rectify_import.py; one item's page (actions, evidence, timeline) is rectify_item.py.
 
 Scope, roles, rules and audit live in archive.rectify: these views call the same service functions
-as the JSON API (archive/web/api_rectify.py) and the CLI (archive/cli_rectify.py).
+as the JSON API (archive/web/api/feedback.py, rectification.py) and the CLI (archive/cli/rectify.py).
 """
 from __future__ import annotations
 

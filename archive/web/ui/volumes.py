@@ -2,7 +2,7 @@
 contents), following its build, downloading the PDF.
 
 Scope, roles and audit live in archive.binder.service: these views call the same functions as the
-JSON API (archive/web/api_volumes.py), and the build runs as the `build_volume` job.
+JSON API (archive/web/api/volumes.py), and the build runs as the "volume_build" job.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PDF renditions (archive/binder/renditions.py) from real files made here.
+"""PDF renditions (archive/binder/renditions/) from real files made here.
 
 LibreOffice costs seconds per call, so the office documents go through in one module-wide run: one
 batch (good DOCX in 仿宋_GB2312, XLSX, corrupt DOCX), then the corrupt one retried alone. Only the

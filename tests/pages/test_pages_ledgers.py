@@ -8,6 +8,7 @@ The ledger is the messy one of tests/test_ledgers.py (title rows, two-row merged
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 
@@ -19,7 +20,7 @@ from archive.models import AuditEvent, Document, Household, HouseholdDocument, L
 from tests.support.api import count
 from tests.support.ledgers import (LIYUAN, ZHANG, ZHANG_WEI, household_ledger_2023, ingest_dated,
                                    no_full_numbers)
-from tests.support.pages import csrf, csrf_in, login, post_file, preview_token, text_of
+from tests.support.pages import csrf, csrf_in, logged_in_client, post_file, preview_token, text_of
 
 MASKED_ZHANG = ZHANG[:6] + "********" + ZHANG[-4:]
 
@@ -46,11 +47,8 @@ def users(make_user):
 
 @pytest.fixture
 def as_user(app, users):
-    def make(name: str):
-        client = app.test_client()
-        login(client, name)
-        return client
-    return make
+    """as_user(name) -> a logged-in test client of its own (its own cookies)."""
+    return functools.partial(logged_in_client, app)
 
 
 @pytest.fixture

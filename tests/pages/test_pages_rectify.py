@@ -8,6 +8,7 @@ The 问题清单 is the realistic one of tests/test_rectify.py (title rows, merg
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from archive.models import AuditEvent, Document, FeedbackBatch, ItemEvidence, RectificationItem
 from tests.support.api import count
-from tests.support.pages import PREVIEW_TOKEN, csrf, login, post_file, preview_token, text_of
+from tests.support.pages import PREVIEW_TOKEN, csrf, logged_in_client, post_file, preview_token, text_of
 from tests.support.rectify import SOON, bad_checklist, checklist, docx_bytes, notice
 
 
@@ -57,11 +58,7 @@ def users(make_user):
 @pytest.fixture
 def as_user(app, users):
     """as_user(name) -> a logged-in test client of its own (its own cookies)."""
-    def make(name: str):
-        client = app.test_client()
-        login(client, name)
-        return client
-    return make
+    return functools.partial(logged_in_client, app)
 
 
 @pytest.fixture

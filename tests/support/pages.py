@@ -60,3 +60,10 @@ def post_file(client, url: str, form: dict, data: bytes, name: str, **kwargs):
     """A multipart form post with `data` as its file field."""
     return client.post(url, data=form | {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
                        **kwargs)
+
+
+def logged_in_client(app, username: str):
+    """A test client of its own (its own cookies), logged in as `username`."""
+    client = app.test_client()
+    login(client, username)
+    return client

@@ -14,10 +14,8 @@ from sqlalchemy.engine import make_url
 from archive import create_app, jobs, migrate
 from archive.config import load_settings
 from archive.db import make_engine
-from archive.config import Limits
 from archive.models import Base
-
-TEST_LIMITS = Limits(max_bytes=20 * 1024 * 1024, timeout_seconds=30)
+from tests.support.setup import ORG_CSV, TEST_LIMITS
 
 
 def pytest_report_header(config):
@@ -131,15 +129,6 @@ def files_dir(tmp_path) -> Path:
     return d
 
 
-ORG_CSV = """路径,区划代码
-河南省/安阳市/文峰区,410502000000
-河南省/安阳市/文峰区/莲蓬寺镇,410502100000
-河南省/安阳市/文峰区/莲蓬寺镇/黎元村,410502100201
-河南省/安阳市/文峰区/莲蓬寺镇/东关村,410502100202
-河南省/安阳市/文峰区/宝莲寺镇/西岗村,
-"""
-
-
 @pytest.fixture
 def org_tree(services):
     """A small tree: 文峰区 with two towns and three villages. Returns {name: OrgUnit}."""
@@ -167,12 +156,10 @@ def make_user(services, org_tree):
     return make
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
+@pytest.fixture
+def bindable(services, org_tree, tmp_path):
+    """Filed 0305 notices in four formats plus an XLSX ledger and a scanned page in 黎元村.
+    Returns {name: document id}."""
+    from tests.support.volumes import file_bindable
 
-
-def leftover_files(services) -> list[str]:
-    """Everything the file store holds: stored files and temp files (the lock file aside)."""
-    store = services.store
-    temp = [p.name for p in store.tmp.iterdir()] if store.tmp.exists() else []
-    return sorted(store.iter_hashes()) + temp
+    return file_bindable(services, org_tree, tmp_path)

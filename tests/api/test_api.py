@@ -8,7 +8,7 @@ from urllib.parse import quote
 from openapi_spec_validator import validate
 
 from archive.demo import samples
-from tests.conftest import bearer, leftover_files
+from tests.support.api import bearer, leftover_files
 
 
 def _docx_bytes(seed=1, unit="黎元村", level="village", year=2020) -> tuple[bytes, object]:

@@ -8,9 +8,8 @@ import subprocess
 from pypdf import PdfReader
 
 from archive.models import AuditEvent, Document
-from tests.conftest import bearer
-from tests.pages.test_pages_documents import login
-from tests.unit.binder.test_volumes import bindable  # noqa: F401  (fixture)
+from tests.support.api import bearer
+from tests.support.pages import login
 
 MM = 72 / 25.4
 

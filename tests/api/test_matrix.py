@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
-from tests.conftest import bearer
+from tests.support.api import bearer
 
 ROLES = ("admin", "clerk", "inspector", "viewer")
 RELATIONS = {"own": "黎元村", "parent": "莲蓬寺镇", "sibling": "东关村"}
@@ -166,7 +166,7 @@ def test_api_matrix(client, services, make_user, document, role, relation, actio
 
 
 def document_unit_code() -> str:
-    return "410502100201"  # 黎元村 in tests/conftest.py ORG_CSV
+    return "410502100201"  # 黎元村 in ORG_CSV (tests/support/setup.py)
 
 
 def _api_request(client, action, doc_id, headers):

@@ -3,17 +3,15 @@ the year of a filed document. Both issue a new 件号 and 档号 through filing.
 issued again and stays in the audit event; nothing happens without saying so explicitly."""
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
 from sqlalchemy import select
 
-from archive.ingest.pipeline import Incoming
 from archive.models import ArchiveSequence, AuditEvent, Document
-from tests.conftest import bearer
-
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support.api import bearer
+from tests.support.documents import NEWS, ingest_text
+from tests.support.pages import csrf_in, login, text_of
 
 VILLAGE_NOTICE = """关于做好2020年危房改造工作的通知
 安政办〔2020〕{n}号
@@ -28,20 +26,10 @@ TOWN_NOTICE = """黎元村2020年危房改造工作的通知
 莲蓬寺镇人民政府
 2020年3月20日
 """
-NEWS = "我市举办2021年迎春文艺汇演\n市文化馆组织文艺汇演，群众踊跃参加，节目精彩纷呈。城市规划展览同时开幕。\n2021年2月1日\n"
-
 CODE_2020 = "Z109-JF·2020-D30-0305-{:04d}"
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-def ingest(services, tmp_path, org, name: str, text: str) -> int:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    result = services.pipeline.ingest(Incoming(source=path, name=name, org=org))
-    assert result.status == "stored", result.as_dict()
-    return result.document.id
-
 
 def load(services, document_id: int) -> Document:
     with services.db.session() as session:
@@ -69,16 +57,6 @@ def last_item(services, year: int = 2020, fonds: str = "Z109") -> int | None:
             ArchiveSequence.fonds == fonds, ArchiveSequence.year == year, ArchiveSequence.class_code == "0305"))
 
 
-def login(client, username: str, password: str = "password123"):
-    token = CSRF_INPUT.search(client.get("/login").get_data(as_text=True)).group(1)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
 def form_token(page_text: str, action: str) -> str:
     """The CSRF token inside the form posting to `action`."""
     found = re.search(rf'<form method="post" action="{re.escape(action)}">\s*<input type="hidden" '
@@ -102,9 +80,9 @@ def filed(services, org_tree, tmp_path):
     """Three filed notices of 2020, class 0305, in this order: one in 黎元村 (0001), one the township
     uploaded about 黎元村 (0002, 黎元村 suggested), another in 黎元村 (0003)."""
     village, town = org_tree["黎元村"], org_tree["莲蓬寺镇"]
-    ids = {"a": ingest(services, tmp_path, village, "a.txt", VILLAGE_NOTICE.format(n=1)),
-           "t": ingest(services, tmp_path, town, "t.txt", TOWN_NOTICE),
-           "b": ingest(services, tmp_path, village, "b.txt", VILLAGE_NOTICE.format(n=2))}
+    ids = {"a": ingest_text(services, tmp_path, village, "a.txt", VILLAGE_NOTICE.format(n=1)),
+           "t": ingest_text(services, tmp_path, town, "t.txt", TOWN_NOTICE),
+           "b": ingest_text(services, tmp_path, village, "b.txt", VILLAGE_NOTICE.format(n=2))}
     for key, item in (("a", 1), ("t", 2), ("b", 3)):
         doc = load(services, ids[key])
         assert doc.archive_code == CODE_2020.format(item), (key, doc.archive_code)
@@ -157,7 +135,7 @@ def test_accept_suggestion_on_filed_document_via_page(client, services, org_tree
     assert hit["archive_code"] == new and hit["org"].endswith("/黎元村")
 
     # The withdrawn number is never issued again: the next notice of the category gets 0005.
-    later = ingest(services, tmp_path, org_tree["黎元村"], "c.txt", VILLAGE_NOTICE.format(n=3))
+    later = ingest_text(services, tmp_path, org_tree["黎元村"], "c.txt", VILLAGE_NOTICE.format(n=3))
     assert load(services, later).archive_code == CODE_2020.format(5)
 
 
@@ -229,7 +207,7 @@ def test_dismiss_via_api(client, services, make_user, filed):
 
 def test_move_unfiled_document_just_changes_unit(client, services, org_tree, make_user, tmp_path):
     _, token = make_user("clerk", "莲蓬寺镇")
-    doc_id = ingest(services, tmp_path, org_tree["黎元村"], "news.txt", NEWS)
+    doc_id = ingest_text(services, tmp_path, org_tree["黎元村"], "news.txt", NEWS)
     assert load(services, doc_id).archive_code is None
     body = client.post(f"/api/v1/documents/{doc_id}/move", json={"org": org_tree["东关村"].id},
                        headers=bearer(token)).json  # no refile needed: there is no 档号
@@ -302,7 +280,7 @@ def test_year_change_of_filed_document_via_api(client, services, org_tree, make_
     (hit,) = [h for h in search_hits(client, token, "危房改造", "410502100201") if h["document_id"] == doc_id]
     assert hit["archive_code"] == new and hit["year"] == 2021
     # 2020's 0001 is withdrawn for good.
-    later = ingest(services, tmp_path, org_tree["黎元村"], "c.txt", VILLAGE_NOTICE.format(n=3))
+    later = ingest_text(services, tmp_path, org_tree["黎元村"], "c.txt", VILLAGE_NOTICE.format(n=3))
     assert load(services, later).archive_code == CODE_2020.format(4)
 
 
@@ -314,7 +292,7 @@ def test_year_change_of_filed_document_via_page(client, services, org_tree, make
     form = text_of(client.get(f"/documents/{doc_id}/edit"))
     assert 'id="refile-warning"' in form and f"本文件已归档，档号 {old}" in form
     assert "修改年度即" in form and "重新归档并分配新档号" in form and 'name="refile"' in form
-    token = CSRF_INPUT.search(form).group(1)
+    token = csrf_in(form)
     values = {"csrf_token": token, "title": load(services, doc_id).title, "year": "2021"}
     before = state(services, doc_id)
 
@@ -408,7 +386,7 @@ def test_inspector_cannot_move_accept_or_dismiss(client, services, org_tree, mak
     assert 'id="org-suggestion"' in page  # shown, but not actionable
     assert 'id="accept-suggestion"' not in page and 'id="dismiss-suggestion"' not in page
     assert 'id="move-document"' not in page
-    token = CSRF_INPUT.search(page).group(1)
+    token = csrf_in(page)
     for path in ("move", "suggestion/accept", "suggestion/dismiss"):
         r = client.post(f"/documents/{doc_id}/{path}", data={"csrf_token": token, "org": "3", "refile": "1"})
         assert r.status_code == 403, path

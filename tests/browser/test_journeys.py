@@ -17,18 +17,10 @@ from sqlalchemy import select
 from archive.demo import samples
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
+from tests.support.browser import login
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def login(page, username: str, password: str = "password123") -> None:
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login" not in page.url, f"log-in failed for {username}: {page.url}"
 
 
 def sample_files(directory, unit="黎元村"):

@@ -9,7 +9,6 @@ on the timeline. Screenshots: test-output/screenshots/30-rectify-preview, 31-rec
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 
 from docx import Document as DocxDocument
@@ -19,7 +18,7 @@ from sqlalchemy import select
 
 from archive.models import Document, FeedbackBatch, RectificationItem
 from archive.rectify.service import today
-from tests.browser.test_journeys import login
+from tests.support.browser import collect_csp_errors, login, open_from_menu
 
 
 def checklist(path, day: dt.date):
@@ -64,13 +63,11 @@ def test_one_item_from_import_to_closed(new_page, make_user, services, org_tree,
     docx = report(tmp_path / "资产清查整改情况报告.docx")
 
     page = new_page()
-    csp_errors = []
-    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    csp_errors = collect_csp_errors(page, [])
     login(page, "qu_clerk")
 
     # 整改 in the menu → the (empty) batches → 新建批次 / 导入问题清单
-    page.locator("nav.sidenav a", has_text="整改").click()
-    page.wait_for_url(re.compile(r"/rectify$"))
+    open_from_menu(page, "整改", re.compile(r"/rectify$"))
     expect(page.locator("main")).to_contain_text("暂无整改反馈")
     page.click("#new-batch")
     page.wait_for_url(re.compile(r"/rectify/import$"))
@@ -173,7 +170,7 @@ def test_one_item_from_import_to_closed(new_page, make_user, services, org_tree,
 
     # a township admin accepts it → 已销号
     admin = new_page()
-    admin.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    collect_csp_errors(admin, csp_errors)
     login(admin, "zhen_admin")
     expect(admin.locator("#rectify-counts")).to_contain_text("整改进度")
     expect(admin.locator("#rectify-by-unit")).to_be_visible()

@@ -19,9 +19,8 @@ from sqlalchemy import select
 from archive import jobs
 from archive.ingest.pipeline import Incoming
 from archive.models import Document, Volume
-from tests.browser.test_journeys import login
-from tests.pages.test_pages_volumes import LONG
-from tests.unit.classify.test_filing import NOTICE
+from tests.support.browser import collect_csp_errors, login, open_from_menu
+from tests.support.documents import LONG, NOTICE
 
 
 @pytest.fixture
@@ -92,13 +91,11 @@ def test_clerk_composes_reorders_builds_and_downloads(new_page, make_user, servi
     make_user("town_clerk", "莲蓬寺镇", role="clerk")
     doc = seed(services, org_tree, tmp_path)
     page = new_page()
-    csp_errors = []
-    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    csp_errors = collect_csp_errors(page, [])
     login(page, "town_clerk")
 
     # 案卷 in the menu → the (empty) list → 组卷
-    page.locator("nav.sidenav a", has_text="案卷").click()
-    page.wait_for_url(re.compile(r"/volumes$"))
+    open_from_menu(page, "案卷", re.compile(r"/volumes$"))
     expect(page.locator("main")).to_contain_text("暂无案卷")
     page.click("#compose-volume")
     page.wait_for_url(re.compile(r"/volumes/new$"))
@@ -181,8 +178,7 @@ def test_clerk_composes_reorders_builds_and_downloads(new_page, make_user, servi
     assert data.startswith(b"%PDF")
     assert len(PdfReader(download.path()).pages) == total_pages
 
-    page.locator("nav.sidenav a", has_text="案卷").click()
-    page.wait_for_url(re.compile(r"/volumes$"))
+    open_from_menu(page, "案卷", re.compile(r"/volumes$"))
     row = page.locator(f'table#volumes tr[data-id="{volume_id}"]')
     expect(row).to_contain_text(code)
     expect(row).to_contain_text("完成")
@@ -196,8 +192,7 @@ def test_volume_list_scope_in_the_browser(new_page, make_user, services):
     make_user("town_inspector", "莲蓬寺镇", role="inspector")
     page = new_page()
     login(page, "town_inspector")
-    page.locator("nav.sidenav a", has_text="案卷").click()
-    page.wait_for_url(re.compile(r"/volumes$"))
+    open_from_menu(page, "案卷", re.compile(r"/volumes$"))
     assert page.locator("#compose-volume").count() == 0
     assert page.goto("/volumes/new").status == 403
     expect(page.locator("body")).to_contain_text("不能组卷")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from archive.demo import samples
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
-from tests.conftest import leftover_files
+from tests.support.api import leftover_files
 
 TREE_ORGS = [
     "河南省/安阳市/文峰区",

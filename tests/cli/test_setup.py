@@ -11,7 +11,7 @@ from archive import jobs, migrate
 from archive.db import make_engine
 from archive.demo import samples
 from archive.models import ApiToken, Document, User
-from tests.conftest import bearer
+from tests.support.api import bearer
 
 
 def test_migrations_upgrade_once_then_noop_and_keep_data(tmp_path):

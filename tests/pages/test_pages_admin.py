@@ -8,42 +8,18 @@ from html import unescape
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from archive.audit.export import HEADER
 from archive.models import AuditEvent, OrgUnit, User
+from tests.support.api import count
+from tests.support.pages import csrf, csrf_in, post_login, raw_text
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/orgs", "/admin/audit", "/admin/audit.xlsx"]
-
-
-def token_from(page: bytes | str) -> str:
-    text = page.decode() if isinstance(page, bytes) else page
-    return CSRF.search(text).group(1)
-
-
-def login(client, username: str, password: str = "password123"):
-    page = client.get("/login")
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token_from(page.data)})
-
-
-def csrf(client) -> str:
-    """The current session's CSRF token (log-in starts a new session, so a new token)."""
-    return token_from(client.get("/").data)
 
 
 def rows_of(html: str, attr: str) -> list[str]:
     return [unescape(v) for v in re.findall(rf'<tr {attr}="([^"]*)"', html)]
-
-
-def text(response) -> str:
-    return response.data.decode()
-
-
-def count(services, model, *where) -> int:
-    with services.db.session() as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def user_named(services, username) -> User | None:
@@ -82,14 +58,14 @@ def town_admin(client, make_user):
     make_user("clerk_dong", "东关村", role="inspector")
     make_user("clerk_xi", "西岗村")
     make_user("county", "文峰区", role="viewer")
-    assert login(client, "admin_town").status_code == 302
+    assert post_login(client, "admin_town").status_code == 302
     return client
 
 
 def test_lists_only_users_of_the_subtree(town_admin):
     r = town_admin.get("/admin/users")
     assert r.status_code == 200
-    html = text(r)
+    html = raw_text(r)
     assert sorted(rows_of(html, "data-username")) == ["admin_town", "clerk_dong", "clerk_li"]
     assert "档案员" in html and "检查人员" in html and "河南省/安阳市/文峰区/莲蓬寺镇/黎元村" in html
     assert "启用" in html and "新建用户" in html
@@ -97,13 +73,13 @@ def test_lists_only_users_of_the_subtree(town_admin):
 
 def test_create_clerk_who_can_then_log_in(town_admin, services, org_tree, app):
     form = town_admin.get("/admin/users/new")
-    assert form.status_code == 200 and 'id="user-form"' in text(form)
-    assert "系统管理员" in text(form) and "西岗村" not in text(form)  # only units in scope are offered
+    assert form.status_code == 200 and 'id="user-form"' in raw_text(form)
+    assert "系统管理员" in raw_text(form) and "西岗村" not in raw_text(form)  # only units in scope are offered
     r = town_admin.post("/admin/users/new", data={
-        "csrf_token": token_from(form.data), "username": "new_clerk", "display_name": "王芳", "role": "clerk",
+        "csrf_token": csrf_in(raw_text(form)), "username": "new_clerk", "display_name": "王芳", "role": "clerk",
         "org": org_tree["黎元村"].id, "password": "s3cret-pass", "password2": "s3cret-pass"})
     assert r.status_code == 302 and r.location.endswith("/admin/users")
-    listing = text(town_admin.get("/admin/users"))
+    listing = raw_text(town_admin.get("/admin/users"))
     assert "已新建用户" in listing and "new_clerk" in rows_of(listing, "data-username")
     user = user_named(services, "new_clerk")
     assert user.role == "clerk" and user.org.name == "黎元村" and user.display_name == "王芳"
@@ -111,7 +87,7 @@ def test_create_clerk_who_can_then_log_in(town_admin, services, org_tree, app):
     assert event.username == "admin_town" and event.object_id == str(user.id)
 
     other = app.test_client()
-    assert login(other, "new_clerk", "s3cret-pass").status_code == 302
+    assert post_login(other, "new_clerk", "s3cret-pass").status_code == 302
     assert other.get("/").status_code == 200
 
 
@@ -119,12 +95,12 @@ def test_form_errors_rerender_in_chinese(town_admin, services, org_tree):
     token = csrf(town_admin)
     base = {"csrf_token": token, "username": "x1", "role": "clerk", "org": org_tree["黎元村"].id}
     r = town_admin.post("/admin/users/new", data={**base, "password": "password123", "password2": "other12345"})
-    assert r.status_code == 422 and "两次输入的密码不一致" in text(r) and 'value="x1"' in text(r)
+    assert r.status_code == 422 and "两次输入的密码不一致" in raw_text(r) and 'value="x1"' in raw_text(r)
     r = town_admin.post("/admin/users/new", data={**base, "password": "short", "password2": "short"})
-    assert r.status_code == 422 and "密码至少 8 位" in text(r)
+    assert r.status_code == 422 and "密码至少 8 位" in raw_text(r)
     r = town_admin.post("/admin/users/new", data={**base, "username": "clerk_li", "password": "password123",
                                                   "password2": "password123"})
-    assert r.status_code == 422 and "已存在" in text(r)
+    assert r.status_code == 422 and "已存在" in raw_text(r)
     assert user_named(services, "x1") is None
 
 
@@ -139,14 +115,14 @@ def test_cannot_create_user_outside_scope(town_admin, services, org_tree):
 
 def test_edit_role_and_deactivate_ends_session(town_admin, services, app):
     victim = app.test_client()
-    assert login(victim, "clerk_li").status_code == 302
+    assert post_login(victim, "clerk_li").status_code == 302
     assert victim.get("/").status_code == 200
 
     user = user_named(services, "clerk_li")
     page = town_admin.get(f"/admin/users/{user.id}")
-    assert page.status_code == 200 and 'name="username"' not in text(page)
+    assert page.status_code == 200 and 'name="username"' not in raw_text(page)
     r = town_admin.post(f"/admin/users/{user.id}", data={
-        "csrf_token": token_from(page.data), "display_name": "李明", "role": "inspector", "org": user.org_id,
+        "csrf_token": csrf_in(raw_text(page)), "display_name": "李明", "role": "inspector", "org": user.org_id,
         "password": "", "password2": ""})  # the active box unticked
     assert r.status_code == 302
     changed = user_named(services, "clerk_li")
@@ -156,16 +132,16 @@ def test_edit_role_and_deactivate_ends_session(town_admin, services, app):
 
     # The user's open session stops working on the next request, and they cannot log in again.
     assert victim.get("/").status_code == 302
-    refused = login(victim, "clerk_li")
-    assert refused.status_code == 401 and "用户名或密码错误" in text(refused)
+    refused = post_login(victim, "clerk_li")
+    assert refused.status_code == 401 and "用户名或密码错误" in raw_text(refused)
 
-    listing = text(town_admin.get("/admin/users"))
+    listing = raw_text(town_admin.get("/admin/users"))
     assert "停用" in listing
-    log = text(town_admin.get("/admin/audit?action=user_edit"))
+    log = raw_text(town_admin.get("/admin/audit?action=user_edit"))
     assert "角色</span>: <span class=\"before\">档案员</span> → <span class=\"after\">检查人员</span>" in log
     assert "状态</span>: <span class=\"before\">启用</span> → <span class=\"after\">停用</span>" in log
     # The edit page lists what the user did (here: logging in).
-    edit_page = text(town_admin.get(f"/admin/users/{user.id}"))
+    edit_page = raw_text(town_admin.get(f"/admin/users/{user.id}"))
     assert 'id="user-audit"' in edit_page and _audit_rows(edit_page) == ["login_failed", "login"]
 
 
@@ -176,8 +152,8 @@ def test_reset_password(town_admin, services, app):
         "password": "brand-new-pw", "password2": "brand-new-pw"})
     assert r.status_code == 302
     other = app.test_client()
-    assert login(other, "clerk_li", "password123").status_code == 401
-    assert login(other, "clerk_li", "brand-new-pw").status_code == 302
+    assert post_login(other, "clerk_li", "password123").status_code == 401
+    assert post_login(other, "clerk_li", "brand-new-pw").status_code == 302
     (event,) = events(services, action="user_edit")
     assert event.changes == {"before": {"password": "***"}, "after": {"password": "（已重置）"}}
 
@@ -187,14 +163,14 @@ def test_reset_password(town_admin, services, app):
         "csrf_token": csrf(town_admin), "role": "admin", "org": me.org_id, "active": "1",
         "password": "my-own-new-pw", "password2": "my-own-new-pw"})
     assert r.status_code == 302 and town_admin.get("/admin/users").status_code == 200
-    assert login(app.test_client(), "admin_town", "my-own-new-pw").status_code == 302
+    assert post_login(app.test_client(), "admin_town", "my-own-new-pw").status_code == 302
 
 
 def test_admin_cannot_deactivate_or_demote_themself(town_admin, services):
     me = user_named(services, "admin_town")
     r = town_admin.post(f"/admin/users/{me.id}", data={
         "csrf_token": csrf(town_admin), "role": "admin", "org": me.org_id, "password": "", "password2": ""})
-    assert r.status_code == 422 and "不能停用自己" in text(r)
+    assert r.status_code == 422 and "不能停用自己" in raw_text(r)
     r = town_admin.post(f"/admin/users/{me.id}", data={
         "csrf_token": csrf(town_admin), "role": "clerk", "org": me.org_id, "active": "1"})
     assert r.status_code == 422
@@ -216,7 +192,7 @@ def test_edit_user_outside_scope_is_not_found(town_admin, services):
 def test_other_roles_get_403_everywhere(client, make_user, services, org_tree, role):
     target, _ = make_user("someone", "黎元村")
     make_user("plain", "莲蓬寺镇", role=role)
-    assert login(client, "plain").status_code == 302
+    assert post_login(client, "plain").status_code == 302
     for url in ADMIN_PAGES + [f"/admin/users/{target.id}"]:
         assert client.get(url).status_code == 403, url
     token = csrf(client)
@@ -234,12 +210,12 @@ def test_other_roles_get_403_everywhere(client, make_user, services, org_tree, r
     assert count(services, OrgUnit, OrgUnit.name == "新村") == 0
     assert count(services, AuditEvent, AuditEvent.action == "audit_export") == 0
     # Nor is the menu offered.
-    assert "用户管理" not in text(client.get("/"))
+    assert "用户管理" not in raw_text(client.get("/"))
 
 
 def test_org_tree_add_child_and_duplicate(town_admin, services, org_tree):
     page = town_admin.get("/admin/orgs")
-    html = text(page)
+    html = raw_text(page)
     assert page.status_code == 200
     assert rows_of(html, "data-org") == ["河南省/安阳市/文峰区/莲蓬寺镇", "河南省/安阳市/文峰区/莲蓬寺镇/东关村",
                                          "河南省/安阳市/文峰区/莲蓬寺镇/黎元村"]
@@ -248,17 +224,17 @@ def test_org_tree_add_child_and_duplicate(town_admin, services, org_tree):
     village_row = re.search(r'<tr data-org="[^"]*黎元村">(.*?)</tr>', html, re.S).group(1)
     assert '<td class="num">1</td>' in village_row  # clerk_li
 
-    data = {"csrf_token": token_from(page.data), "parent": org_tree["莲蓬寺镇"].id, "name": "南街村",
+    data = {"csrf_token": csrf_in(raw_text(page)), "parent": org_tree["莲蓬寺镇"].id, "name": "南街村",
             "code": "410502100203"}
     r = town_admin.post("/admin/orgs/new", data=data)
     assert r.status_code == 302
-    assert "河南省/安阳市/文峰区/莲蓬寺镇/南街村" in rows_of(text(town_admin.get("/admin/orgs")), "data-org")
+    assert "河南省/安阳市/文峰区/莲蓬寺镇/南街村" in rows_of(raw_text(town_admin.get("/admin/orgs")), "data-org")
     assert events(services, action="org_create")[0].summary.endswith("南街村")
 
     again = town_admin.post("/admin/orgs/new", data={**data, "code": ""})
-    assert again.status_code == 422 and "已有“南街村”" in text(again)
+    assert again.status_code == 422 and "已有“南街村”" in raw_text(again)
     conflict = town_admin.post("/admin/orgs/new", data={**data, "name": "北街村"})
-    assert conflict.status_code == 422 and "已属于" in text(conflict)
+    assert conflict.status_code == 422 and "已属于" in raw_text(conflict)
     assert count(services, OrgUnit, OrgUnit.name == "北街村") == 0
     outside = town_admin.post("/admin/orgs/new", data={**data, "parent": org_tree["宝莲寺镇"].id, "name": "外村",
                                                        "code": ""})
@@ -273,7 +249,7 @@ def test_csv_import_success_and_failure(town_admin, services):
                                                     "csv_file": (io.BytesIO(good.encode("gb18030")), "units.csv")},
                         content_type="multipart/form-data")
     assert r.status_code == 302
-    assert "导入完成" in text(town_admin.get("/admin/orgs"))
+    assert "导入完成" in raw_text(town_admin.get("/admin/orgs"))
     assert count(services, OrgUnit, OrgUnit.name.in_(["前进村", "红旗村"])) == 2
     assert len(events(services, action="org_import")) == 1
 
@@ -283,24 +259,24 @@ def test_csv_import_success_and_failure(town_admin, services):
     r = town_admin.post("/admin/orgs/import", data={"csrf_token": token,
                                                     "csv_file": (io.BytesIO(bad.encode()), "bad.csv")},
                         content_type="multipart/form-data")
-    html = text(r)
+    html = raw_text(r)
     assert r.status_code == 422 and "未导入任何单位" in html
     assert "第 3 行" in html and "不在管辖范围" in html and "第 4 行" in html and "区划代码“41050X”无效" in html
     assert count(services, OrgUnit) == before and count(services, OrgUnit, OrgUnit.name == "幸福村") == 0
     assert len(events(services, action="org_import")) == 1
 
     no_file = town_admin.post("/admin/orgs/import", data={"csrf_token": token}, content_type="multipart/form-data")
-    assert no_file.status_code == 422 and "请选择要导入的 CSV 文件" in text(no_file)
+    assert no_file.status_code == 422 and "请选择要导入的 CSV 文件" in raw_text(no_file)
     no_header = town_admin.post("/admin/orgs/import", data={
         "csrf_token": token, "csv_file": (io.BytesIO("名称\n某村\n".encode()), "x.csv")},
         content_type="multipart/form-data")
-    assert no_header.status_code == 422 and "缺少“路径”" in text(no_header)
+    assert no_header.status_code == 422 and "缺少“路径”" in raw_text(no_header)
     # A late error (a code already taken, found while writing) must not leave the earlier rows behind.
     late = "路径,区划代码\n河南省/安阳市/文峰区/莲蓬寺镇/新华村,\n河南省/安阳市/文峰区/莲蓬寺镇/光明村,410502100201\n"
     r = town_admin.post("/admin/orgs/import", data={"csrf_token": token,
                                                     "csv_file": (io.BytesIO(late.encode()), "late.csv")},
                         content_type="multipart/form-data")
-    assert r.status_code == 422 and "已属于" in text(r)
+    assert r.status_code == 422 and "已属于" in raw_text(r)
     assert count(services, OrgUnit, OrgUnit.name.in_(["新华村", "光明村"])) == 0
 
 
@@ -316,46 +292,46 @@ def _age_events(services, days: int, action: str) -> None:
 
 def test_audit_page_filters_and_pages(town_admin, services, app):
     other = app.test_client()
-    login(other, "clerk_li", "wrong-password")
-    login(other, "clerk_li")
-    login(app.test_client(), "clerk_xi")  # outside the town: not in this admin's log
+    post_login(other, "clerk_li", "wrong-password")
+    post_login(other, "clerk_li")
+    post_login(app.test_client(), "clerk_xi")  # outside the town: not in this admin's log
     page = town_admin.get("/admin/audit")
-    html = text(page)
+    html = raw_text(page)
     assert page.status_code == 200 and 'id="audit-filter"' in html and 'id="audit"' in html
     assert 'type="date"' in html and "登录失败" in html
     assert "clerk_xi" not in html
 
-    only_failed = text(town_admin.get("/admin/audit?action=login_failed"))
+    only_failed = raw_text(town_admin.get("/admin/audit?action=login_failed"))
     assert _audit_rows(only_failed) == ["login_failed"] and "密码错误" in only_failed
     assert "action=login_failed" in re.search(r'id="audit-export" href="([^"]+)"', only_failed).group(1)
 
     _age_events(services, 40, "login_failed")
     old_day = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(days=40)).date()
-    dated = text(town_admin.get(f"/admin/audit?date_from={old_day}&date_to={old_day}"))
+    dated = raw_text(town_admin.get(f"/admin/audit?date_from={old_day}&date_to={old_day}"))
     assert _audit_rows(dated) == ["login_failed"]
-    recent = text(town_admin.get(f"/admin/audit?date_from={old_day + dt.timedelta(days=1)}"))
+    recent = raw_text(town_admin.get(f"/admin/audit?date_from={old_day + dt.timedelta(days=1)}"))
     assert "login_failed" not in _audit_rows(recent) and "login" in _audit_rows(recent)
-    by_user = text(town_admin.get("/admin/audit?username=clerk_li&action=login"))
+    by_user = raw_text(town_admin.get("/admin/audit?username=clerk_li&action=login"))
     assert _audit_rows(by_user) == ["login"]
 
     # A bad date is ignored with a message, never an error page.
     bad = town_admin.get("/admin/audit?date_from=2024-13-45&date_to=tomorrow&page=abc&action=nonsense")
-    assert bad.status_code == 200 and "无效，已忽略" in text(bad) and len(_audit_rows(text(bad))) >= 3
+    assert bad.status_code == 200 and "无效，已忽略" in raw_text(bad) and len(_audit_rows(raw_text(bad))) >= 3
 
     with services.db.session() as s:
         town = s.scalar(select(OrgUnit).where(OrgUnit.name == "莲蓬寺镇"))
         s.add_all(AuditEvent(action="view", username="bulk", object_type="document", object_id=str(i),
                              org_id=town.id, summary=f"文件{i}") for i in range(120))
-    first = text(town_admin.get("/admin/audit?username=bulk"))
+    first = raw_text(town_admin.get("/admin/audit?username=bulk"))
     assert len(_audit_rows(first)) == 50 and 'class="pager"' in first and "page=3" in first
-    last = text(town_admin.get("/admin/audit?username=bulk&page=3"))
+    last = raw_text(town_admin.get("/admin/audit?username=bulk&page=3"))
     assert len(_audit_rows(last)) == 20
 
 
 def test_audit_export_xlsx(town_admin, services):
     town_admin.post("/logout", data={"csrf_token": csrf(town_admin)})
-    login(town_admin, "admin_town", "not-the-password")
-    login(town_admin, "admin_town")
+    post_login(town_admin, "admin_town", "not-the-password")
+    post_login(town_admin, "admin_town")
     r = town_admin.get("/admin/audit.xlsx?action=login_failed&date_from=bad")
     assert r.status_code == 200
     assert r.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -369,16 +345,16 @@ def test_audit_export_xlsx(town_admin, services):
 
     (export,) = events(services, action="audit_export")
     assert export.username == "admin_town" and "导出 1 条" in export.summary and "登录失败" in export.summary
-    assert "导出审计日志" in text(town_admin.get("/admin/audit?action=audit_export"))
+    assert "导出审计日志" in raw_text(town_admin.get("/admin/audit?action=audit_export"))
 
 
 def test_login_lockout(client, make_user, services):
     make_user("locky", "黎元村")
     for _ in range(5):
-        r = login(client, "locky", "wrong-password")
-        assert r.status_code == 401 and "用户名或密码错误" in text(r)
-    r = login(client, "locky")
-    assert r.status_code == 401 and "密码错误次数过多，账户已锁定" in text(r)
+        r = post_login(client, "locky", "wrong-password")
+        assert r.status_code == 401 and "用户名或密码错误" in raw_text(r)
+    r = post_login(client, "locky")
+    assert r.status_code == 401 and "密码错误次数过多，账户已锁定" in raw_text(r)
     assert client.get("/").status_code == 302  # not logged in
     failed = events(services, action="login_failed", username="locky")
     assert len(failed) == 6 and "账户锁定 15 分钟" in failed[4].summary and failed[5].summary == "账户已锁定"
@@ -390,15 +366,15 @@ def test_locked_user_shows_badge_and_reset_unlocks(client, make_user, services, 
     make_user("locky", "黎元村")
     other = app.test_client()
     for _ in range(5):
-        login(other, "locky", "wrong-password")
-    login(client, "admin_town")
-    row = re.search(r'<tr data-username="locky">(.*?)</tr>', text(client.get("/admin/users")), re.S).group(1)
+        post_login(other, "locky", "wrong-password")
+    post_login(client, "admin_town")
+    row = re.search(r'<tr data-username="locky">(.*?)</tr>', raw_text(client.get("/admin/users")), re.S).group(1)
     assert "锁定" in row
     locky = user_named(services, "locky")
     client.post(f"/admin/users/{locky.id}", data={"csrf_token": csrf(client), "role": "clerk",
                                                   "org": locky.org_id, "active": "1",
                                                   "password": "unlocked-pw", "password2": "unlocked-pw"})
-    assert login(other, "locky", "unlocked-pw").status_code == 302
+    assert post_login(other, "locky", "unlocked-pw").status_code == 302
 
 
 def test_post_without_csrf_token_is_refused(town_admin, services, org_tree):
@@ -416,7 +392,7 @@ def test_post_without_csrf_token_is_refused(town_admin, services, org_tree):
 def test_pages_have_no_inline_script_or_style(town_admin, services):
     user = user_named(services, "clerk_li")
     for url in ["/admin/users", "/admin/users/new", f"/admin/users/{user.id}", "/admin/orgs", "/admin/audit"]:
-        html = text(town_admin.get(url))
+        html = raw_text(town_admin.get(url))
         assert "style=" not in html and "<script>" not in html and not re.search(r"\son[a-z]+=", html), url
         assert "admin.css" in html
 
@@ -427,6 +403,6 @@ def test_user_content_is_escaped(town_admin, services, org_tree):
         "role": "clerk", "org": org_tree["黎元村"].id, "password": "password123", "password2": "password123"})
     assert r.status_code == 302
     for url in ["/admin/users", "/admin/audit"]:
-        html = text(town_admin.get(url))
+        html = raw_text(town_admin.get(url))
         assert "<script>alert(1)</script>" not in html and "<b>x</b>" not in html
         assert "&lt;b&gt;x&lt;/b&gt;" in html

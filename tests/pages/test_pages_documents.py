@@ -14,29 +14,10 @@ from sqlalchemy import select
 from archive.demo import samples
 from archive.ingest.pipeline import Incoming
 from archive.models import AuditEvent, Document
-
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-CSRF_META = re.compile(r'"X-CSRF-Token": "([^"]+)"')
+from tests.support.pages import csrf_in, header_csrf, login, post_file, raw_text
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-def login(client, username: str, password: str = "password123"):
-    page = client.get("/login")
-    token = CSRF_INPUT.search(page.get_data(as_text=True)).group(1)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-    return r
-
-
-def csrf(client) -> str:
-    """The token as a logged-in page carries it (base.html's hx-headers)."""
-    text = client.get("/").get_data(as_text=True)
-    return html.unescape(CSRF_META.search(html.unescape(text)).group(1))
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def sample_bytes(tmp_path: Path, seed: int, fmt: str = "docx", unit: str = "黎元村", year: int = 2020) -> tuple[bytes, object]:
@@ -79,9 +60,8 @@ def row_ids(page_text: str) -> set[int]:
 
 
 def upload(client, token: str, data: bytes, relpath: str, org_id: int):
-    return client.post("/upload/file", data={"file": (io.BytesIO(data), relpath.rsplit("/", 1)[-1]),
-                                             "org": str(org_id), "relpath": relpath},
-                       headers={"X-CSRF-Token": token}, content_type="multipart/form-data")
+    return post_file(client, "/upload/file", {"org": str(org_id), "relpath": relpath}, data, relpath.rsplit("/", 1)[-1],
+                     headers={"X-CSRF-Token": token})
 
 
 # ------------------------------------------------------------------------------------------ browse
@@ -96,7 +76,7 @@ def test_browse_lists_scope_with_tree_counts_and_year_filter(client, services, o
 
     page = client.get("/browse")
     assert page.status_code == 200
-    body = text_of(page)
+    body = raw_text(page)
     assert row_ids(body) == {liyuan, liyuan2, dongguan}  # 西岗村 is another town's
     assert xigang not in row_ids(body) and "西岗村" not in body
     # The tree: the user's town with its villages, counts including descendants.
@@ -113,23 +93,23 @@ def test_browse_lists_scope_with_tree_counts_and_year_filter(client, services, o
     # Year chips for the selected unit, with 全部.
     assert "全部" in body and 'data-year="2021"' in body and 'data-year="2019"' in body
 
-    village = text_of(client.get(f"/browse?org={village_id}"))
+    village = raw_text(client.get(f"/browse?org={village_id}"))
     assert row_ids(village) == {liyuan, liyuan2}
     assert re.search(rf'data-org="{village_id}"\s+class="selected"', village)
     assert re.search(rf'data-org="{town_id}"\s+class=""', village)
 
-    assert row_ids(text_of(client.get(f"/browse?org={village_id}&year=2021"))) == {liyuan2}
-    assert row_ids(text_of(client.get("/browse?year=2021"))) == {liyuan2, dongguan}
-    assert row_ids(text_of(client.get("/browse?year=1990"))) == set()
+    assert row_ids(raw_text(client.get(f"/browse?org={village_id}&year=2021"))) == {liyuan2}
+    assert row_ids(raw_text(client.get("/browse?year=2021"))) == {liyuan2, dongguan}
+    assert row_ids(raw_text(client.get("/browse?year=1990"))) == set()
 
     # Sorting by 年度 ascending puts 2019 first.
-    by_year = text_of(client.get("/browse?sort=year&dir=asc"))
+    by_year = raw_text(client.get("/browse?sort=year&dir=asc"))
     assert by_year.index(f'data-id="{liyuan}"') < by_year.index(f'data-id="{liyuan2}"')
     # Bad parameters fall back to defaults; another town's unit is not found.
     for junk in ("org=abc", "year=x", "page=-4", "page=zz", "sort=evil&dir=up", "page=999"):
         r = client.get(f"/browse?{junk}")
         assert r.status_code == 200, junk
-        assert row_ids(text_of(r)) == {liyuan, liyuan2, dongguan}, junk
+        assert row_ids(raw_text(r)) == {liyuan, liyuan2, dongguan}, junk
     assert client.get(f"/browse?org={org_tree['西岗村'].id}").status_code == 404
     assert client.get(f"/browse?org={org_tree['文峰区'].id}").status_code == 404
     assert client.get("/browse?org=99999").status_code == 404
@@ -144,7 +124,7 @@ def test_browse_paginates_at_50(client, services, org_tree, make_user):
                             mime_type="text/plain", original_name=f"{i}.txt", title=f"测试文件{i:02d}"))
     make_user("clerk", "黎元村")
     login(client, "clerk")
-    first, second = text_of(client.get("/browse?sort=title&dir=asc")), text_of(client.get("/browse?sort=title&dir=asc&page=2"))
+    first, second = raw_text(client.get("/browse?sort=title&dir=asc")), raw_text(client.get("/browse?sort=title&dir=asc&page=2"))
     assert len(row_ids(first)) == 50 and len(row_ids(second)) == 3
     assert 'class="pager"' in first and "共 53 件" in first
     assert "测试文件00" in first and "测试文件52" in second
@@ -160,7 +140,7 @@ def test_detail_shows_metadata_history_and_audits_view(client, services, org_tre
 
     r = client.get(f"/documents/{doc_id}")
     assert r.status_code == 200
-    body = text_of(r)
+    body = raw_text(r)
     assert f'<h1 id="doc-title">{html.escape(doc.title)}</h1>' in body
     assert "黎元村评议记录.docx" in body and doc.sha256 in body and "河南省/安阳市/文峰区/莲蓬寺镇/黎元村" in body
     assert 'class="kv"' in body and "已入库" in body
@@ -185,9 +165,9 @@ def test_edit_saves_and_records_before_after(client, services, org_tree, make_us
     login(client, "clerk")
 
     form_page = client.get(f"/documents/{doc_id}/edit")
-    assert form_page.status_code == 200 and 'id="edit-form"' in text_of(form_page)
-    assert 'type="date"' in text_of(form_page) and html.escape(old.title) in text_of(form_page)
-    token = CSRF_INPUT.search(text_of(form_page)).group(1)
+    assert form_page.status_code == 200 and 'id="edit-form"' in raw_text(form_page)
+    assert 'type="date"' in raw_text(form_page) and html.escape(old.title) in raw_text(form_page)
+    token = csrf_in(raw_text(form_page))
 
     r = client.post(f"/documents/{doc_id}/edit", data={
         "csrf_token": token, "title": "黎元村2020年度脱贫户评议结果公示（修订）", "doc_number": "黎村〔2020〕3号",
@@ -200,18 +180,18 @@ def test_edit_saves_and_records_before_after(client, services, org_tree, make_us
     assert edit.changes["before"]["title"] == old.title
     assert edit.changes["after"]["title"] == "黎元村2020年度脱贫户评议结果公示（修订）"
 
-    detail = text_of(client.get(r.headers["Location"]))
+    detail = raw_text(client.get(r.headers["Location"]))
     assert "已保存" in detail and "修改" in detail
     assert html.escape(old.title) in detail and "黎村〔2020〕3号" in detail  # before → after shown
 
     bad = client.post(f"/documents/{doc_id}/edit", data={"csrf_token": token, "title": "另一个题名", "year": "二〇二〇"})
     assert bad.status_code == 422
-    assert "年度应为四位数字" in text_of(bad) and 'id="err-year"' in text_of(bad)
-    assert 'value="二〇二〇"' in text_of(bad)  # what was typed is kept
+    assert "年度应为四位数字" in raw_text(bad) and 'id="err-year"' in raw_text(bad)
+    assert 'value="二〇二〇"' in raw_text(bad)  # what was typed is kept
     assert load(services, doc_id).title == "黎元村2020年度脱贫户评议结果公示（修订）"  # nothing saved
     assert len(audit_rows(services, "edit", doc_id)) == 1
 
-    assert "题名不能为空" in text_of(client.post(f"/documents/{doc_id}/edit", data={"csrf_token": token, "title": " "}))
+    assert "题名不能为空" in raw_text(client.post(f"/documents/{doc_id}/edit", data={"csrf_token": token, "title": " "}))
 
 
 def test_inspector_cannot_edit_or_delete(client, services, org_tree, make_user, tmp_path):
@@ -220,10 +200,10 @@ def test_inspector_cannot_edit_or_delete(client, services, org_tree, make_user, 
     make_user("insp", "莲蓬寺镇", "inspector")
     login(client, "insp")
 
-    body = text_of(client.get(f"/documents/{doc_id}"))
+    body = raw_text(client.get(f"/documents/{doc_id}"))
     assert 'id="download-document"' in body
     assert 'id="edit-document"' not in body and 'id="delete-document"' not in body
-    token = csrf(client)
+    token = header_csrf(client)
     assert client.get(f"/documents/{doc_id}/edit").status_code == 403
     assert client.post(f"/documents/{doc_id}/edit", data={"csrf_token": token, "title": "改"}).status_code == 403
     assert client.get(f"/documents/{doc_id}/delete").status_code == 403
@@ -264,25 +244,25 @@ def test_delete_to_trash_and_restore(client, services, org_tree, make_user, tmp_
     login(client, "clerk")
 
     confirm = client.get(f"/documents/{doc_id}/delete")
-    assert confirm.status_code == 200 and "确认删除" in text_of(confirm) and html.escape(title) in text_of(confirm)
-    r = client.post(f"/documents/{doc_id}/delete", data={"csrf_token": CSRF_INPUT.search(text_of(confirm)).group(1)})
+    assert confirm.status_code == 200 and "确认删除" in raw_text(confirm) and html.escape(title) in raw_text(confirm)
+    r = client.post(f"/documents/{doc_id}/delete", data={"csrf_token": csrf_in(raw_text(confirm))})
     assert r.status_code == 302 and r.headers["Location"].endswith("/browse")
-    listing = text_of(client.get("/browse"))
+    listing = raw_text(client.get("/browse"))
     assert "已移入回收站，系统管理员可以恢复" in listing and doc_id not in row_ids(listing)
     assert client.get(f"/documents/{doc_id}").status_code == 404
     assert client.get("/trash").status_code == 403  # a clerk has no trash
     assert load(services, doc_id).deleted_at is not None
 
-    client.post("/logout", data={"csrf_token": csrf(client)})
+    client.post("/logout", data={"csrf_token": header_csrf(client)})
     login(client, "admin")
-    trash = text_of(client.get("/trash"))
+    trash = raw_text(client.get("/trash"))
     assert f'<tr data-id="{doc_id}">' in trash and html.escape(title) in trash and "clerk" in trash
     assert client.post(f"/trash/{doc_id}/restore").status_code == 400  # no csrf
-    r = client.post(f"/trash/{doc_id}/restore", data={"csrf_token": csrf(client)})
+    r = client.post(f"/trash/{doc_id}/restore", data={"csrf_token": header_csrf(client)})
     assert r.status_code == 302
     assert load(services, doc_id).deleted_at is None
-    assert doc_id in row_ids(text_of(client.get("/browse")))
-    assert f'<tr data-id="{doc_id}">' not in text_of(client.get("/trash"))
+    assert doc_id in row_ids(raw_text(client.get("/browse")))
+    assert f'<tr data-id="{doc_id}">' not in raw_text(client.get("/trash"))
     assert [e.username for e in audit_rows(services, "restore", doc_id)] == ["admin"]
 
 
@@ -301,7 +281,7 @@ def test_download_and_preview(client, services, org_tree, make_user, tmp_path):
     assert f.headers["X-Content-Type-Options"] == "nosniff"
     assert len(audit_rows(services, "download", docx_id)) == 1
 
-    detail = text_of(client.get(f"/documents/{pdf_id}"))
+    detail = raw_text(client.get(f"/documents/{pdf_id}"))
     assert f'<iframe class="pdf-preview" id="preview" src="/documents/{pdf_id}/preview"' in detail
     p = client.get(f"/documents/{pdf_id}/preview")
     assert p.status_code == 200 and p.mimetype == "application/pdf" and p.data.startswith(b"%PDF")
@@ -313,7 +293,7 @@ def test_download_and_preview(client, services, org_tree, make_user, tmp_path):
 
     photo = samples.write_jpeg(tmp_path / "photo.jpg", random.Random(5))
     jpg = services.pipeline.ingest(Incoming(source=photo, name="入户照片.jpg", org=org_tree["黎元村"])).document.id
-    assert f'<img class="image-preview" id="preview" src="/documents/{jpg}/preview"' in text_of(client.get(f"/documents/{jpg}"))
+    assert f'<img class="image-preview" id="preview" src="/documents/{jpg}/preview"' in raw_text(client.get(f"/documents/{jpg}"))
     shown = client.get(f"/documents/{jpg}/preview")
     assert shown.status_code == 200 and shown.mimetype == "image/jpeg" and shown.data == photo.read_bytes()
 
@@ -322,7 +302,7 @@ def test_other_village_sees_nothing(client, services, org_tree, make_user, tmp_p
     doc_id = ingest(services, tmp_path, org_tree["黎元村"], 15, fmt="pdf")
     make_user("dg", "东关村", "clerk")
     login(client, "dg")
-    token = csrf(client)
+    token = header_csrf(client)
     for url in (f"/documents/{doc_id}", f"/documents/{doc_id}/file", f"/documents/{doc_id}/preview",
                 f"/documents/{doc_id}/edit", f"/documents/{doc_id}/delete"):
         assert client.get(url).status_code == 404, url
@@ -330,7 +310,7 @@ def test_other_village_sees_nothing(client, services, org_tree, make_user, tmp_p
     assert client.post(f"/documents/{doc_id}/delete", data={"csrf_token": token}).status_code == 404
     assert load(services, doc_id).deleted_at is None
     assert audit_rows(services, "view", doc_id) == [] and audit_rows(services, "download", doc_id) == []
-    assert row_ids(text_of(client.get("/browse"))) == set()
+    assert row_ids(raw_text(client.get("/browse"))) == set()
 
 
 # ------------------------------------------------------------------------------------------ upload
@@ -340,7 +320,7 @@ def test_upload_page_and_file_results(client, services, org_tree, make_user, tmp
     login(client, "clerk")
     page = client.get("/upload")
     assert page.status_code == 200
-    body = text_of(page)
+    body = raw_text(page)
     for needle in ('id="upload-org"', 'id="file-input"', 'id="folder-input"', "webkitdirectory", 'id="upload-results"',
                    '<meta name="csrf-token"', "js/upload.js"):
         assert needle in body, needle
@@ -388,7 +368,7 @@ def test_upload_too_large_and_duplicate_elsewhere(client, services, org_tree, ma
     ingest_id = services.pipeline.ingest(Incoming(source=io.BytesIO(data), name="a.docx", org=org_tree["黎元村"])).document.id
 
     login(client, "b")
-    token = csrf(client)
+    token = header_csrf(client)
     dup = upload(client, token, data, "b.docx", org_tree["东关村"].id)
     assert dup.json["status"] == "duplicate" and dup.json["document_id"] is None and dup.json["title"] is None
     assert "其他单位" in dup.json["error"]["message"]
@@ -403,7 +383,7 @@ def test_upload_too_large_and_duplicate_elsewhere(client, services, org_tree, ma
 def test_viewer_cannot_upload(client, make_user, org_tree, tmp_path):
     make_user("v", "黎元村", "viewer")
     login(client, "v")
-    token = csrf(client)
+    token = header_csrf(client)
     assert client.get("/upload").status_code == 403
     data, _ = sample_bytes(tmp_path, 40)
     r = upload(client, token, data, "a.docx", org_tree["黎元村"].id)

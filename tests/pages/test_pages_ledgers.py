@@ -8,7 +8,7 @@ The ledger is the messy one of tests/test_ledgers.py (title rows, two-row merged
 """
 from __future__ import annotations
 
-import html
+import functools
 import io
 import re
 
@@ -17,38 +17,15 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from archive.models import AuditEvent, Document, Household, HouseholdDocument, Ledger, LedgerRow, User
-from tests.unit.ledgers.test_ledgers import (FULL_NUMBERS, LIYUAN, ZHANG, ZHANG_WEI, _ingest, household_ledger_2023)
+from tests.support.api import count
+from tests.support.ledgers import (LIYUAN, ZHANG, ZHANG_WEI, household_ledger_2023, ingest_dated,
+                                   no_full_numbers)
+from tests.support.pages import csrf, csrf_in, logged_in_client, post_file, preview_token, text_of
 
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-TOKEN_INPUT = re.compile(r'name="token" value="([0-9a-f]{32})"')
 MASKED_ZHANG = ZHANG[:6] + "********" + ZHANG[-4:]
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-def login(client, username: str, password: str = "password123"):
-    page = client.get("/login")
-    token = CSRF_INPUT.search(page.get_data(as_text=True)).group(1)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def csrf(client) -> str:
-    return html.unescape(CSRF_INPUT.search(client.get("/ledgers").get_data(as_text=True)).group(1))
-
-
-def count(services, model) -> int:
-    with services.db.session() as session:
-        return session.scalar(select(func.count()).select_from(model))
-
-
-def no_full_numbers(text: str) -> None:
-    for number in FULL_NUMBERS:
-        assert number not in text and number.lower() not in text, number
 
 
 def org_id(org_tree, name="黎元村") -> str:
@@ -57,8 +34,7 @@ def org_id(org_tree, name="黎元村") -> str:
 
 def preview(client, org_tree, data=None, name="黎元村2023年台账.xlsx", **form):
     fields = {"csrf_token": csrf(client), "org": org_id(org_tree), "type": "", "year": "2023"} | form
-    return client.post("/ledgers/import", data=fields | {"file": (io.BytesIO(data or household_ledger_2023()), name)},
-                       content_type="multipart/form-data")
+    return post_file(client, "/ledgers/import", fields, data or household_ledger_2023(), name)
 
 
 @pytest.fixture
@@ -71,11 +47,8 @@ def users(make_user):
 
 @pytest.fixture
 def as_user(app, users):
-    def make(name: str):
-        client = app.test_client()
-        login(client, name)
-        return client
-    return make
+    """as_user(name) -> a logged-in test client of its own (its own cookies)."""
+    return functools.partial(logged_in_client, app)
 
 
 @pytest.fixture
@@ -84,7 +57,7 @@ def imported(as_user, services, org_tree) -> int:
     client = as_user("liyuan")
     r = preview(client, org_tree)
     assert r.status_code == 200, text_of(r)[:3000]
-    token = TOKEN_INPUT.search(r.get_data(as_text=True)).group(1)
+    token = preview_token(r)
     r = client.post("/ledgers/import/confirm", data={"csrf_token": csrf(client), "token": token,
                                                       "org": org_id(org_tree), "type": "household", "year": "2023"})
     assert r.status_code == 302, text_of(r)[:3000]
@@ -159,7 +132,7 @@ def test_confirm_saves_and_ledger_page_shows_report_and_download(as_user, servic
     no_full_numbers("\n".join([str(c.value) for row in wb.active.iter_rows() for c in row if c.value] + comments))
     # The same file again: refused, said on the page, nothing more saved.
     r = preview(clerk, org_tree)
-    token = TOKEN_INPUT.search(r.get_data(as_text=True)).group(1)
+    token = preview_token(r)
     r = clerk.post("/ledgers/import/confirm", data={"csrf_token": csrf(clerk), "token": token,
                                                     "org": org_id(org_tree), "type": "household", "year": "2023"})
     assert r.status_code == 422 and "已导入过" in text_of(r) and count(services, Ledger) == 1
@@ -167,13 +140,13 @@ def test_confirm_saves_and_ledger_page_shows_report_and_download(as_user, servic
 
 def test_confirm_token_is_claimed_once(as_user, services, org_tree):
     clerk = as_user("liyuan")
-    token = TOKEN_INPUT.search(preview(clerk, org_tree).get_data(as_text=True)).group(1)
+    token = preview_token(preview(clerk, org_tree))
     form = {"csrf_token": csrf(clerk), "token": token, "org": org_id(org_tree), "type": "household", "year": "2023"}
     assert clerk.post("/ledgers/import/confirm", data=form).status_code == 302
     assert clerk.post("/ledgers/import/confirm", data=form).status_code == 410
     # Someone else's token is unknown to them.
     other = as_user("town_clerk")
-    token = TOKEN_INPUT.search(preview(clerk, org_tree, data=household_ledger_2023() + b"").get_data(as_text=True)).group(1)
+    token = preview_token(preview(clerk, org_tree, data=household_ledger_2023() + b""))
     r = other.post("/ledgers/import/confirm", data=form | {"csrf_token": csrf(other), "token": token})
     assert r.status_code == 410 and count(services, Ledger) == 1
 
@@ -221,11 +194,11 @@ def test_household_unmasked_with_the_right_and_audited(as_user, services, import
 
 
 def test_household_file_check_and_manual_links(as_user, services, imported):
-    application = _ingest(services, LIYUAN, "申请书.txt",
+    application = ingest_dated(services, LIYUAN, "申请书.txt",
                           f"张建国户申请书\n本人张建国，身份证号码 {ZHANG}，申请纳入监测。\n", "2023-03-05")
-    _ingest(services, LIYUAN, "评议.txt", "黎元村民主评议记录\n黎元村村民代表对张建国户进行评议，同意纳入。\n", "2023-03-10")
-    publicity = _ingest(services, LIYUAN, "公示.txt", f"黎元村监测对象识别公示\n张伟 {ZHANG_WEI}\n", "2023-03-08")
-    unrelated = _ingest(services, LIYUAN, "其他.txt", "黎元村道路硬化项目验收\n与任何户无关。\n", "2023-05-01")
+    ingest_dated(services, LIYUAN, "评议.txt", "黎元村民主评议记录\n黎元村村民代表对张建国户进行评议，同意纳入。\n", "2023-03-10")
+    publicity = ingest_dated(services, LIYUAN, "公示.txt", f"黎元村监测对象识别公示\n张伟 {ZHANG_WEI}\n", "2023-03-08")
+    unrelated = ingest_dated(services, LIYUAN, "其他.txt", "黎元村道路硬化项目验收\n与任何户无关。\n", "2023-05-01")
     clerk = as_user("liyuan")
     hid = zhang(services)
     page = text_of(clerk.get(f"/households/{hid}"))
@@ -304,7 +277,7 @@ def test_admin_grants_the_right_in_the_user_form(as_user, services):
         user_id, org = target.id, target.org_id
     page = text_of(admin.get(f"/admin/users/{user_id}"))
     assert 'name="can_view_personal"' in page and "可查看完整的身份证号码和电话号码" in page
-    form = {"csrf_token": html.unescape(CSRF_INPUT.search(page).group(1)), "display_name": "", "role": "clerk",
+    form = {"csrf_token": csrf_in(page), "display_name": "", "role": "clerk",
             "org": str(org), "active": "1", "can_view_personal": "1", "password": "", "password2": ""}
     r = admin.post(f"/admin/users/{user_id}", data=form)
     assert r.status_code == 302, text_of(r)[:2000]

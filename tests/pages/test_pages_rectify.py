@@ -8,40 +8,20 @@ The 问题清单 is the realistic one of tests/test_rectify.py (title rows, merg
 """
 from __future__ import annotations
 
-import html
+import functools
 import io
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from archive.models import AuditEvent, Document, FeedbackBatch, ItemEvidence, RectificationItem
-from tests.unit.rectify.test_rectify import SOON, _docx_bytes, _notice, bad_checklist, checklist
-
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-TOKEN_INPUT = re.compile(r'name="token" value="([0-9a-f]{32})"')
+from tests.support.api import count
+from tests.support.pages import PREVIEW_TOKEN, csrf, logged_in_client, post_file, preview_token, text_of
+from tests.support.rectify import SOON, bad_checklist, checklist, docx_bytes, notice
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-def login(client, username: str, password: str = "password123"):
-    page = client.get("/login")
-    token = CSRF_INPUT.search(page.get_data(as_text=True)).group(1)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def csrf(client) -> str:
-    return html.unescape(CSRF_INPUT.search(client.get("/rectify").get_data(as_text=True)).group(1))
-
-
-def count(services, model) -> int:
-    with services.db.session() as session:
-        return session.scalar(select(func.count()).select_from(model))
 
 
 def batch_form(client, org_tree, **extra) -> dict:
@@ -50,8 +30,7 @@ def batch_form(client, org_tree, **extra) -> dict:
 
 
 def upload_preview(client, form: dict, data: bytes, name: str = "问题清单.xlsx"):
-    return client.post("/rectify/import", data=form | {"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return post_file(client, "/rectify/import", form, data, name)
 
 
 def item_ids(services) -> dict[str, int]:
@@ -79,11 +58,7 @@ def users(make_user):
 @pytest.fixture
 def as_user(app, users):
     """as_user(name) -> a logged-in test client of its own (its own cookies)."""
-    def make(name: str):
-        client = app.test_client()
-        login(client, name)
-        return client
-    return make
+    return functools.partial(logged_in_client, app)
 
 
 @pytest.fixture
@@ -92,7 +67,7 @@ def imported(as_user, services, org_tree):
     client = as_user("qu_clerk")
     r = upload_preview(client, batch_form(client, org_tree), checklist())
     assert r.status_code == 200, text_of(r)[:3000]
-    token = TOKEN_INPUT.search(r.get_data(as_text=True)).group(1)
+    token = preview_token(r)
     r = client.post("/rectify/import/confirm", data=batch_form(client, org_tree, token=token))
     assert r.status_code == 302, text_of(r)[:3000]
     return item_ids(services)
@@ -124,7 +99,7 @@ def test_import_preview_then_confirm_saves_and_pages_render(as_user, services, o
     rows = re.findall(r'<tr data-row="(\d+)"', page)
     assert rows == ["5", "6", "8", "10", "11"]
     assert "东关村、黎元村" in page and "原文：2021年底" in page  # merged 牵头单位, a date as written
-    token = TOKEN_INPUT.search(r.get_data(as_text=True)).group(1)
+    token = preview_token(r)
     stash = services.settings.uploads_dir / "rectify"
     assert (stash / f"{token}.bin").exists() and "问题清单.xlsx" in (stash / f"{token}.json").read_text("utf-8")
 
@@ -176,7 +151,7 @@ def test_bad_file_shows_problems_and_saves_nothing(as_user, services, org_tree, 
     assert 'id="confirm-import"' not in page and "有 " in page and "处问题" in page
     assert 'class="bad-row"' in page and "bad-cell" in page
     # a list with problems is not kept for a confirmation: nothing to confirm, nothing left on disk
-    found = TOKEN_INPUT.search(r.get_data(as_text=True))
+    found = PREVIEW_TOKEN.search(r.get_data(as_text=True))
     assert found is None or found.group(1) == ""
     stash = services.settings.uploads_dir / "rectify"
     assert not stash.exists() or not list(stash.iterdir())
@@ -188,7 +163,7 @@ def test_bad_file_shows_problems_and_saves_nothing(as_user, services, org_tree, 
     r = upload_preview(clerk, batch_form(clerk, org_tree, title=""), checklist())
     assert r.status_code == 422 and "请填写反馈批次的标题" in text_of(r)
     good = upload_preview(clerk, batch_form(clerk, org_tree), checklist())
-    token = TOKEN_INPUT.search(good.get_data(as_text=True)).group(1)
+    token = preview_token(good)
     other = as_user("qu_admin")
     r = other.post("/rectify/import/confirm", data=batch_form(other, org_tree, token=token))
     assert r.status_code == 410
@@ -217,7 +192,7 @@ def test_import_into_an_existing_batch_and_from_docx(as_user, services, org_tree
     r = upload_preview(clerk, form, out.getvalue(), "补充清单.docx")
     page = text_of(r)
     assert r.status_code == 200 and "存在问题" in page and "（已有批次）" in page, page[:3000]
-    token = TOKEN_INPUT.search(r.get_data(as_text=True)).group(1)
+    token = preview_token(r)
     r = clerk.post("/rectify/import/confirm", data=form | {"token": token})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/rectify/batches/{batch_id}")
     assert count(services, RectificationItem) == 6
@@ -280,7 +255,7 @@ def test_actions_through_the_page_one_refused_with_its_reason(as_user, services,
     r = act(clerk, item, "extend", comment="再延", deadline="不是日期")
     assert r.status_code == 400 and "新的整改时限“不是日期”无效" in text_of(r)
 
-    doc = _notice(services, org_tree["黎元村"])
+    doc = notice(services, org_tree["黎元村"])
     r = clerk.post(f"/rectify/items/{item}/evidence", data={"csrf_token": csrf(clerk), "document_id": str(doc)})
     assert r.status_code == 302
     r = act(clerk, item, "submit", progress="已重新核算2户收入，1户清退")
@@ -309,7 +284,7 @@ def test_actions_through_the_page_one_refused_with_its_reason(as_user, services,
 def test_evidence_upload_link_search_and_unlink_through_the_page(as_user, services, imported, org_tree):
     item = imported["1"]
     clerk = as_user("liyuan")
-    data = _docx_bytes("黎元村关于贫困户识别不精准问题的整改情况报告")
+    data = docx_bytes("黎元村关于贫困户识别不精准问题的整改情况报告")
     r = clerk.post(f"/rectify/items/{item}/evidence/upload",
                    data={"csrf_token": csrf(clerk), "file": (io.BytesIO(data), "整改情况报告.docx")},
                    content_type="multipart/form-data")
@@ -331,7 +306,7 @@ def test_evidence_upload_link_search_and_unlink_through_the_page(as_user, servic
     assert r.status_code == 415 and "未上传：" in text_of(r)
 
     # search titles in scope (the htmx fragment, and the page without JS), link one by its button
-    other = _notice(services, org_tree["黎元村"], "黎元村民主评议会议记录", day=12)
+    other = notice(services, org_tree["黎元村"], "黎元村民主评议会议记录", day=12)
     fragment = text_of(clerk.get(f"/rectify/items/{item}/documents?doc_q=民主评议"))
     assert f'<tr data-id="{other}">' in fragment and "关联</button>" in fragment and "<html" not in fragment
     fragment = text_of(clerk.get(f"/rectify/items/{item}/documents?doc_q=整改情况报告"))
@@ -344,7 +319,7 @@ def test_evidence_upload_link_search_and_unlink_through_the_page(as_user, servic
     r = clerk.post(f"/rectify/items/{item}/evidence", data={"csrf_token": csrf(clerk), "document_id": "999999"})
     assert r.status_code == 404 and "不存在" in text_of(r)
     # a 东关村 document is not in 黎元村's scope: not found by the search, refused by id
-    east = _notice(services, org_tree["东关村"], "东关村民主评议会议记录")
+    east = notice(services, org_tree["东关村"], "东关村民主评议会议记录")
     assert f'data-id="{east}"' not in text_of(clerk.get(f"/rectify/items/{item}/documents?doc_q=民主评议"))
     r = clerk.post(f"/rectify/items/{item}/evidence", data={"csrf_token": csrf(clerk), "document_id": str(east)})
     assert r.status_code == 404
@@ -369,7 +344,7 @@ def test_inspector_sees_but_cannot_act(as_user, services, imported):
     r = act(inspector, item, "start")
     assert r.status_code == 403 and "当前角色不能办理整改事项" in text_of(r)
     r = inspector.post(f"/rectify/items/{item}/evidence/upload",
-                       data={"csrf_token": csrf(inspector), "file": (io.BytesIO(_docx_bytes("报告")), "b.docx")},
+                       data={"csrf_token": csrf(inspector), "file": (io.BytesIO(docx_bytes("报告")), "b.docx")},
                        content_type="multipart/form-data")
     assert r.status_code == 403 and count(services, Document) == 0
     r = inspector.post("/rectify/import", data={"csrf_token": csrf(inspector), "title": "x", "source": "巡视",
@@ -412,7 +387,7 @@ def test_evidence_binder_from_the_batch_page(as_user, services, imported, org_tr
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/rectify/batches/{batch_id}")
     assert "都没有佐证材料" in text_of(clerk.get(r.headers["Location"])) and count(services, Volume) == 0
 
-    doc = _notice(services, org_tree["黎元村"])
+    doc = notice(services, org_tree["黎元村"])
     r = clerk.post(f"/rectify/items/{imported['1']}/evidence", data={"csrf_token": csrf(clerk), "document_id": str(doc)})
     assert r.status_code == 302
     r = clerk.post(f"/rectify/batches/{batch_id}/binder", data={"csrf_token": csrf(clerk)})

@@ -7,10 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from archive.ingest.pipeline import Incoming
 from archive.models import ArchiveSequence, AuditEvent, Document
-
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support.documents import NEWS, ingest_text
+from tests.support.pages import csrf, header_csrf, login, raw_text
 
 NOTICE = """关于做好2021年危房改造工作的通知
 安政办〔2021〕5号
@@ -19,35 +18,11 @@ NOTICE = """关于做好2021年危房改造工作的通知
 安阳县人民政府办公室
 2021年3月9日
 """
-NEWS = "我市举办2021年迎春文艺汇演\n市文化馆组织文艺汇演，群众踊跃参加，节目精彩纷呈。城市规划展览同时开幕。\n2021年2月1日\n"
 MEETING = "村民大会会议记录\n时间：2021年5月6日\n内容：研究村道硬化，村民代表发言。\n"
 PLAIN = "春节值班表\n2021年2月1日\n值班人员：张三、李四\n"  # nothing a rule can go by: no proposal
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-def login(client, username: str, password: str = "password123"):
-    page = client.get("/login")
-    token = CSRF_INPUT.search(page.get_data(as_text=True)).group(1)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def token_of(client) -> str:
-    return html.unescape(CSRF_INPUT.search(text_of(client.get("/review"))).group(1))
-
-
-def ingest(services, tmp_path, org, name: str, text: str) -> int:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    result = services.pipeline.ingest(Incoming(source=path, name=name, org=org))
-    assert result.status == "stored", result.as_dict()
-    return result.document.id
-
 
 def load(services, document_id: int) -> Document:
     with services.db.session() as session:
@@ -81,9 +56,9 @@ def flashes(page_text: str) -> list[tuple[str, str]]:
 def docs(services, org_tree, tmp_path):
     """In 黎元村: a clear notice (filed on ingest), a news item and an ambiguous meeting record (both waiting)."""
     village = org_tree["黎元村"]
-    return {"notice": ingest(services, tmp_path, village, "notice.txt", NOTICE),
-            "news": ingest(services, tmp_path, village, "news.txt", NEWS),
-            "meeting": ingest(services, tmp_path, village, "meeting.txt", MEETING)}
+    return {"notice": ingest_text(services, tmp_path, village, "notice.txt", NOTICE),
+            "news": ingest_text(services, tmp_path, village, "news.txt", NEWS),
+            "meeting": ingest_text(services, tmp_path, village, "meeting.txt", MEETING)}
 
 
 # ------------------------------------------------------------------------------------------ the queue
@@ -98,7 +73,7 @@ def test_queue_lists_waiting_documents_least_sure_first(client, services, docs, 
 
     r = client.get("/review")
     assert r.status_code == 200
-    body = text_of(r)
+    body = raw_text(r)
     assert queue_ids(body) == [meeting.id, news.id]  # least sure first; the filed notice is not there
     assert "<title>分类审核 · 扶贫档案管理系统</title>" in body and "共 2 件待审核" in body
     assert '<a href="/review" class="active">分类审核</a>' in body  # in the menu, marked
@@ -133,9 +108,9 @@ def test_queue_is_scoped_and_for_clerks_and_admins_only(client, services, docs, 
 
     assert client.get("/review").status_code == 302  # not logged in: to the log-in form
     login(client, "east")
-    body = text_of(client.get("/review"))
+    body = raw_text(client.get("/review"))
     assert queue_ids(body) == [] and "没有待审核的文件" in body and 'id="review"' not in body
-    token = token_of(client)
+    token = csrf(client)
     # Another village's documents cannot be decided either: not found.
     r = client.post(f"/review/{docs['meeting']}", data={"csrf_token": token, "category": "0101"})
     assert r.status_code == 404
@@ -145,7 +120,7 @@ def test_queue_is_scoped_and_for_clerks_and_admins_only(client, services, docs, 
     with client.session_transaction() as s:
         s.clear()
     login(client, "town")
-    assert queue_ids(text_of(client.get("/review"))) == [docs["meeting"], docs["news"]]  # the town sees its village
+    assert queue_ids(raw_text(client.get("/review"))) == [docs["meeting"], docs["news"]]  # the town sees its village
 
     for reader in ("insp", "boss"):
         with client.session_transaction() as s:
@@ -153,8 +128,8 @@ def test_queue_is_scoped_and_for_clerks_and_admins_only(client, services, docs, 
         login(client, reader)
         page = client.get("/review")
         assert page.status_code == 403, reader
-        assert "分类审核" not in text_of(client.get("/"))  # not in the menu
-        token = html.unescape(re.search(r'"X-CSRF-Token": "([^"]+)"', html.unescape(text_of(client.get("/")))).group(1))
+        assert "分类审核" not in raw_text(client.get("/"))  # not in the menu
+        token = header_csrf(client)
         assert client.post(f"/review/{docs['meeting']}", data={"csrf_token": token, "category": "0101"}).status_code == 403
         assert client.post("/review/accept", data={"csrf_token": token, "ids": [docs["meeting"]]}).status_code == 403
     assert load(services, docs["meeting"]).needs_review
@@ -165,7 +140,7 @@ def test_queue_is_scoped_and_for_clerks_and_admins_only(client, services, docs, 
 def test_choosing_a_class_files_the_document(client, services, docs, make_user):
     make_user("clerk", "黎元村", "clerk")
     login(client, "clerk")
-    token = token_of(client)
+    token = csrf(client)
 
     r = client.post(f"/review/{docs['meeting']}", data={"csrf_token": token, "category": "0305", "retention": "D10",
                                                         "page": "1"})
@@ -177,7 +152,7 @@ def test_choosing_a_class_files_the_document(client, services, docs, make_user):
     (event,) = classify_rows(services, doc.id)
     assert event.username == "clerk" and event.changes["after"]["archive_code"] == doc.archive_code
 
-    body = text_of(client.get("/review"))
+    body = raw_text(client.get("/review"))
     assert ("ok", f"已归档：{doc.archive_code}") in flashes(body)
     assert queue_ids(body) == [docs["news"]]
 
@@ -194,7 +169,7 @@ def test_choosing_a_class_files_the_document(client, services, docs, make_user):
 def test_marking_not_poverty_leaves_it_without_archive_code(client, services, docs, make_user):
     make_user("clerk", "黎元村", "clerk")
     login(client, "clerk")
-    token = token_of(client)
+    token = csrf(client)
 
     r = client.post(f"/review/{docs['meeting']}", data={"csrf_token": token, "category": "not_poverty"})
     assert r.status_code == 302
@@ -202,7 +177,7 @@ def test_marking_not_poverty_leaves_it_without_archive_code(client, services, do
     assert doc.is_poverty_record is False and doc.archive_code is None and doc.category_code is None
     assert not doc.needs_review and doc.classified_by == "person"
     assert len(classify_rows(services, doc.id)) == 1
-    body = text_of(client.get("/review"))
+    body = raw_text(client.get("/review"))
     assert any(c == "ok" and m.startswith("已标记为非扶贫档案") for c, m in flashes(body))
     assert queue_ids(body) == [docs["news"]]
 
@@ -210,15 +185,15 @@ def test_marking_not_poverty_leaves_it_without_archive_code(client, services, do
 def test_bad_choices_change_nothing(client, services, docs, make_user):
     make_user("clerk", "黎元村", "clerk")
     login(client, "clerk")
-    token = token_of(client)
+    token = csrf(client)
 
     for category, message in (("", "请选择类目"), ("03", "下的具体类目"), ("9999", "不在分类方案")):
         r = client.post(f"/review/{docs['meeting']}", data={"csrf_token": token, "category": category})
         assert r.status_code == 302, category
-        body = text_of(client.get("/review"))
+        body = raw_text(client.get("/review"))
         assert any(c == "error" and message in m for c, m in flashes(body)), (category, flashes(body))
     r = client.post(f"/review/{docs['meeting']}", data={"csrf_token": token, "category": "0305", "retention": "X9"})
-    assert any(c == "error" and "保管期限" in m for c, m in flashes(text_of(client.get("/review"))))
+    assert any(c == "error" and "保管期限" in m for c, m in flashes(raw_text(client.get("/review"))))
     doc = load(services, docs["meeting"])
     assert doc.needs_review and doc.archive_code is None and doc.classified_by == "rule"
     assert classify_rows(services, doc.id) == []
@@ -230,7 +205,7 @@ def test_bad_choices_change_nothing(client, services, docs, make_user):
 def test_bulk_accept_takes_each_proposal_as_is(client, services, docs, make_user):
     make_user("clerk", "黎元村", "clerk")
     login(client, "clerk")
-    token = token_of(client)
+    token = csrf(client)
     proposed = load(services, docs["meeting"])
 
     r = client.post("/review/accept", data={"csrf_token": token, "ids": [docs["meeting"], docs["news"]], "page": "2"})
@@ -241,7 +216,7 @@ def test_bulk_accept_takes_each_proposal_as_is(client, services, docs, make_user
     assert news.is_poverty_record is False and news.archive_code is None and not news.needs_review
     assert len(classify_rows(services, meeting.id)) == 1 and len(classify_rows(services, news.id)) == 1
 
-    body = text_of(client.get("/review"))
+    body = raw_text(client.get("/review"))
     assert queue_ids(body) == [] and "没有待审核的文件" in body
     (flash,) = flashes(body)
     assert flash[0] == "ok" and "已接受 2 件" in flash[1] and meeting.archive_code in flash[1]
@@ -249,22 +224,22 @@ def test_bulk_accept_takes_each_proposal_as_is(client, services, docs, make_user
 
 
 def test_bulk_accept_with_a_row_without_proposal_changes_nothing(client, services, docs, org_tree, make_user, tmp_path):
-    plain = ingest(services, tmp_path, org_tree["黎元村"], "plain.txt", PLAIN)
+    plain = ingest_text(services, tmp_path, org_tree["黎元村"], "plain.txt", PLAIN)
     doc = load(services, plain)
     assert doc.needs_review and doc.category_code is None and doc.is_poverty_record is None
     make_user("clerk", "黎元村", "clerk")
     login(client, "clerk")
-    body = text_of(client.get("/review"))
+    body = raw_text(client.get("/review"))
     assert "—" in re.search(r'<td class="proposal">(.*?)</td>', row_html(body, plain), re.S).group(1)
     assert '<option value="" selected>选择类目…</option>' in row_html(body, plain)
-    token = token_of(client)
+    token = csrf(client)
     with services.db.session() as session:
         sequences_before = session.scalars(select(ArchiveSequence.last_item)).all()
 
     # The meeting record comes first, so it is decided before the plain one fails: all of it is undone.
     r = client.post("/review/accept", data={"csrf_token": token, "ids": [docs["meeting"], plain]})
     assert r.status_code == 302
-    body = text_of(client.get("/review"))
+    body = raw_text(client.get("/review"))
     (flash,) = flashes(body)
     assert flash[0] == "error" and "没有建议的类目，请手工选择" in flash[1] and "未做任何更改" in flash[1]
     assert set(queue_ids(body)) == {docs["meeting"], docs["news"], plain}
@@ -276,7 +251,7 @@ def test_bulk_accept_with_a_row_without_proposal_changes_nothing(client, service
 
     # Nothing ticked: a message, nothing done.
     client.post("/review/accept", data={"csrf_token": token})
-    assert any(c == "error" and "请先勾选" in m for c, m in flashes(text_of(client.get("/review"))))
+    assert any(c == "error" and "请先勾选" in m for c, m in flashes(raw_text(client.get("/review"))))
 
 
 def test_posts_need_the_csrf_token(client, services, docs, make_user):
@@ -296,11 +271,11 @@ def test_queue_paginates_at_50(client, services, org_tree, make_user):
                                  year=2021, needs_review=True, confidence=i / 100))
     make_user("clerk", "黎元村", "clerk")
     login(client, "clerk")
-    first, second = text_of(client.get("/review")), text_of(client.get("/review?page=2"))
+    first, second = raw_text(client.get("/review")), raw_text(client.get("/review?page=2"))
     assert len(queue_ids(first)) == 50 and len(queue_ids(second)) == 3
     assert 'class="pager"' in first and "共 53 件" in first
     assert "待审文件00" in first and "待审文件52" in second and "待审文件52" not in first
     assert 'name="page" value="2"' in second  # the forms carry the page back
     for junk in ("page=0", "page=zz", "page=-1"):
-        assert len(queue_ids(text_of(client.get(f"/review?{junk}")))) == 50, junk
-    assert queue_ids(text_of(client.get("/review?page=99"))) == queue_ids(second)
+        assert len(queue_ids(raw_text(client.get(f"/review?{junk}")))) == 50, junk
+    assert queue_ids(raw_text(client.get("/review?page=99"))) == queue_ids(second)

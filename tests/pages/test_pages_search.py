@@ -6,13 +6,7 @@ import pytest
 from archive.auth.actor import CLI
 from archive.documents import service as documents
 from archive.ingest.pipeline import Incoming
-
-
-def login(client, username, password="password123"):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
+from tests.support.pages import login
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ mode (tests/conftest.py), the PDF read back with pypdf.
 """
 from __future__ import annotations
 
-import html
 import io
 import re
 
@@ -20,28 +19,13 @@ from archive.binder import service as binder
 from archive.documents import service as documents
 from archive.ingest.pipeline import Incoming
 from archive.models import AuditEvent, Document, Job, User, Volume
-from tests.unit.classify.test_filing import NOTICE
+from tests.support.documents import LONG, NOTICE
+from tests.support.pages import csrf, login, text_of
 
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-LONG = NOTICE + "".join(f"{n}. 危房改造对象为建档立卡贫困户，按户核实住房安全情况，逐户登记，建立台账。\n" for n in range(1, 121))
+
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-def login(client, username: str, password: str = "password123"):
-    page = client.get("/login")
-    token = CSRF_INPUT.search(page.get_data(as_text=True)).group(1)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def token_of(client) -> str:
-    return html.unescape(CSRF_INPUT.search(client.get("/volumes").get_data(as_text=True)).group(1))
-
 
 def ids_in(page: str, table_id: str) -> list[int]:
     table = re.search(rf'<table class="[^"]*" id="{table_id}">(.*?)</table>', page, re.S)
@@ -105,7 +89,7 @@ def compose_form(token, org_tree, order, ticked, **extra) -> dict:
 
 
 def build_by_page(client, org_tree, order, ticked) -> int:
-    r = client.post("/volumes/new", data=compose_form(token_of(client), org_tree, order, ticked))
+    r = client.post("/volumes/new", data=compose_form(csrf(client), org_tree, order, ticked))
     assert r.status_code == 302, text_of(r)[:2000]
     found = re.search(r"/volumes/(\d+)$", r.headers["Location"])
     assert found, r.headers["Location"]
@@ -156,7 +140,7 @@ def test_class_options_follow_the_unit(clerk, org_tree):
 
 def test_preview_fragment_in_the_pages_order(clerk, services, org_tree, filed):
     order = [filed["long"], filed["a"], filed["d"], filed["b"]]
-    form = compose_form(token_of(clerk), org_tree, order, [filed["long"], filed["a"], filed["b"]])
+    form = compose_form(csrf(clerk), org_tree, order, [filed["long"], filed["a"], filed["b"]])
     r = clerk.post("/volumes/preview", data=form)
     fragment = text_of(r)
     assert r.status_code == 200 and "<html" not in fragment
@@ -169,9 +153,9 @@ def test_preview_fragment_in_the_pages_order(clerk, services, org_tree, filed):
     assert labels == ["1", str(first_a), f"{first_b}-{last}" if last > first_b else str(first_b)]
     assert "估算" in fragment
     # nothing ticked, a bad year: said in Chinese, in the fragment
-    r = clerk.post("/volumes/preview", data=compose_form(token_of(clerk), org_tree, order, []))
+    r = clerk.post("/volumes/preview", data=compose_form(csrf(clerk), org_tree, order, []))
     assert "请至少勾选一份文件" in text_of(r)
-    r = clerk.post("/volumes/preview", data=compose_form(token_of(clerk), org_tree, order, order, year="二〇二〇"))
+    r = clerk.post("/volumes/preview", data=compose_form(csrf(clerk), org_tree, order, order, year="二〇二〇"))
     assert "年度“二〇二〇”无效" in text_of(r)
     # without the CSRF token: refused
     form.pop("csrf_token")
@@ -243,7 +227,7 @@ def test_roles_and_scope(client, services, org_tree, filed, make_user):
     login(client, "li_clerk")
     volume_id = build_by_page(client, org_tree, [filed["b"], filed["a"]], [filed["b"], filed["a"]])
     assert the_volume(services, volume_id).status == "done"
-    client.post("/logout", data={"csrf_token": token_of(client)})
+    client.post("/logout", data={"csrf_token": csrf(client)})
 
     login(client, "town_inspector")
     page = text_of(client.get("/volumes"))
@@ -253,7 +237,7 @@ def test_roles_and_scope(client, services, org_tree, filed, make_user):
     r = client.get(f"/volumes/{volume_id}/pdf")
     assert r.status_code == 200 and r.get_data().startswith(b"%PDF")
     assert client.get("/volumes/new").status_code == 403
-    token = token_of(client)
+    token = csrf(client)
     r = client.post("/volumes/new", data=compose_form(token, org_tree, [filed["a"]], [filed["a"]]))
     assert r.status_code == 403 and "不能组卷" in text_of(r)
     r = client.post("/volumes/preview", data=compose_form(token, org_tree, [filed["a"]], [filed["a"]]))
@@ -270,7 +254,7 @@ def test_roles_and_scope(client, services, org_tree, filed, make_user):
         assert the_volume(services, volume_id).title not in text_of(r)
     # composing for the neighbour's unit, or with the neighbour's documents: not found / refused
     assert client.get(f"/volumes/new?org={org_tree['黎元村'].id}").status_code == 404
-    r = client.post("/volumes/new", data=compose_form(token_of(client), org_tree, [filed["a"]], [filed["a"]]))
+    r = client.post("/volumes/new", data=compose_form(csrf(client), org_tree, [filed["a"]], [filed["a"]]))
     assert r.status_code == 404
     with services.db.session() as session:
         downloads = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "volume_download"))
@@ -327,7 +311,7 @@ def test_progress_polls_then_shows_failure(clerk, services, org_tree, filed, mak
 ])
 def test_bad_inputs_are_said_in_chinese_and_save_nothing(clerk, services, org_tree, filed, change, message):
     order = [filed["b"], filed["a"]]
-    r = clerk.post("/volumes/new", data=compose_form(token_of(clerk), org_tree, order, order) | change)
+    r = clerk.post("/volumes/new", data=compose_form(csrf(clerk), org_tree, order, order) | change)
     page = text_of(r)
     assert r.status_code == 422, page[:500]
     error = re.search(r'<div class="flash error" role="alert" id="compose-error">(.*?)</div>', page, re.S)
@@ -343,7 +327,7 @@ def test_bad_inputs_are_said_in_chinese_and_save_nothing(clerk, services, org_tr
 
 def test_documents_outside_the_unit_or_scope_are_refused(clerk, services, org_tree, filed):
     east = filed["east"]
-    form = compose_form(token_of(clerk), org_tree, [filed["a"], east], [filed["a"], east])
+    form = compose_form(csrf(clerk), org_tree, [filed["a"], east], [filed["a"], east])
     r = clerk.post("/volumes/new", data=form)
     assert r.status_code == 422 and f"文件 {east} 不存在或无权访问" in text_of(r)
     # the page comes back with 黎元村's list in the order sent; the forged row is not shown
@@ -354,7 +338,7 @@ def test_documents_outside_the_unit_or_scope_are_refused(clerk, services, org_tr
     assert 'aria-invalid="true"' in text_of(r)
     # a unit that does not exist
     assert clerk.get("/volumes/new?org=99999").status_code == 404
-    assert clerk.post("/volumes/new", data=compose_form(token_of(clerk), org_tree, [filed["a"]], [filed["a"]])
+    assert clerk.post("/volumes/new", data=compose_form(csrf(clerk), org_tree, [filed["a"]], [filed["a"]])
                       | {"org": "99999"}).status_code == 404
     # no CSRF token
     form.pop("csrf_token")

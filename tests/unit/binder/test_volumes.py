@@ -6,10 +6,6 @@ import re
 import subprocess
 
 import pikepdf
-import pytest
-from docx import Document as DocxDocument
-from openpyxl import Workbook
-from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -17,76 +13,11 @@ from archive.auth.actor import CLI
 from archive.binder import service as volumes
 from archive.binder.build import build, pdf_path
 from archive.documents import service as documents
-from archive.ingest.pipeline import Incoming
 from archive.models import AuditEvent, Document, Job, Volume
-from tests.conftest import bearer
-from tests.unit.classify.test_filing import NOTICE
+from tests.support.api import bearer
+from tests.support.volumes import outline
 
 LIYUAN = "河南省/安阳市/文峰区/莲蓬寺镇/黎元村"
-
-
-def _docx(path, text):
-    doc = DocxDocument()
-    for line in text.splitlines():
-        run = doc.add_paragraph().add_run(line)
-        run.font.name = "仿宋_GB2312"
-    doc.save(path)
-
-
-def _pdf(path, text, pages=2):
-    from weasyprint import HTML
-
-    body = "".join(f'<section style="page-break-after: always"><p>{text}</p><p>第{n}页正文</p></section>'
-                   for n in range(1, pages + 1))
-    HTML(string=f'<html lang="zh-CN"><body style="font-family: Noto Serif CJK SC">{body}</body></html>').write_pdf(path)
-
-
-def _xlsx(path):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["2020年黎元村危房改造台账（贫困户住房安全）"])
-    ws.append(["序号", "户主", "改造方式", "补助资金（元）"])
-    for n in range(1, 6):
-        ws.append([n, f"户主{n}", "修缮加固", 15000])
-    wb.save(path)
-
-
-@pytest.fixture
-def bindable(services, org_tree, tmp_path):
-    """Filed 0305 notices in four formats plus an XLSX ledger and a scanned page in 黎元村.
-    Returns {name: document id}."""
-    folder = tmp_path / "src"
-    folder.mkdir()
-    text = NOTICE.format(year=2020, n=21, day=9)
-    _docx(folder / "notice.docx", NOTICE.format(year=2020, n=22, day=10))
-    _pdf(folder / "notice.pdf", NOTICE.format(year=2020, n=23, day=11).replace("\n", "<br>"))
-    (folder / "notice.txt").write_text(text, encoding="utf-8")
-    _xlsx(folder / "ledger.xlsx")
-    Image.new("RGB", (1240, 1754), "white").save(folder / "scan.png", dpi=(150, 150))
-    ids = {}
-    for name in ("notice.txt", "notice.docx", "notice.pdf", "ledger.xlsx", "scan.png"):
-        result = services.pipeline.ingest(Incoming(source=folder / name, name=name, org=org_tree["黎元村"]))
-        assert result.status == "stored", result.error
-        ids[name] = result.document.id
-    with services.db.session() as session:
-        for name in ("notice.txt", "notice.docx", "notice.pdf"):
-            doc = session.get(Document, ids[name])
-            assert doc.archive_code and doc.category_code == "0305", (name, doc.category_code, doc.needs_review)
-    return ids
-
-
-def _outline(reader: PdfReader) -> list[tuple[str, int]]:
-    found = []
-
-    def walk(items):
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                found.append((item.title, reader.get_destination_page_number(item)))
-
-    walk(reader.outline)
-    return found
 
 
 # ---------------------------------------------------------------- CLI, by filter
@@ -111,11 +42,11 @@ def test_cli_builds_the_filed_documents_of_a_class_in_archive_code_order(service
         assert all(item.rendition_sha256 for item in items)
     text = reader.pages[0].extract_text()
     assert volume.archive_code in text and "0305 住房安全" in text and "定期30年" in text  # the cover
-    marks = [title for title, _ in _outline(reader)]
+    marks = [title for title, _ in outline(reader)]
     assert marks[:2] == ["封面", "卷内文件目录"] and "卷内备考表" in marks
     assert reader.metadata.title == volume.title and reader.metadata.author == "黎元村"
     # Each document's first page carries its 归档章 with its 件号.
-    first = reader.pages[[p for t, p in _outline(reader) if t.startswith("1. ")][0]].extract_text()
+    first = reader.pages[[p for t, p in outline(reader) if t.startswith("1. ")][0]].extract_text()
     assert str(docs[0].item_no) in first and "永久" not in first and "定期30年" in first
 
 
@@ -165,13 +96,13 @@ def test_api_builds_hand_picked_documents_in_the_given_order(services, client, m
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-1.7")
     reader = PdfReader(io.BytesIO(pdf.data))
     assert len(reader.pages) == status["total_pages"]
-    doc_marks = [(t, p) for t, p in _outline(reader) if re.match(r"\d+\. ", t)]
+    doc_marks = [(t, p) for t, p in outline(reader) if re.match(r"\d+\. ", t)]
     assert [t.split(". ", 1)[1] for t, _ in doc_marks] == [d["title"] for d in status["documents"]]
     # The bookmark of each document points at the page where its 页号 starts.
     first_index = doc_marks[0][1]
     for (_, page), d in zip(doc_marks, status["documents"]):
         assert page - first_index + 1 == d["page_start"]
-    assert _outline(reader)[-1][0] == "卷脊"
+    assert outline(reader)[-1][0] == "卷脊"
     with services.db.session() as session:
         actions = [e.action for e in session.query(AuditEvent).filter_by(object_type="volume")]
         assert actions == ["volume_create", "volume_download"]

@@ -17,8 +17,8 @@ from archive.catalogue.service import HEADERS, Catalogue, Row
 from archive.documents import service as documents
 from archive.ingest.pipeline import Incoming
 from archive.models import Document
-from tests.conftest import bearer
-from tests.unit.classify.test_filing import NOTICE
+from tests.support.api import bearer
+from tests.support.documents import NOTICE
 
 WATER = """关于做好{year}年农村饮水安全工程建设的通知
 安水〔{year}〕{n}号

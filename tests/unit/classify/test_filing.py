@@ -8,15 +8,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from archive.models import Document
-
-NOTICE = """关于做好{year}年危房改造工作的通知
-安政办〔{year}〕{n}号
-各乡镇：
-为做好农村危房改造工作，保障贫困户住房安全，现将有关事项通知如下。危房改造对象为建档立卡贫困户。
-安阳县人民政府办公室
-{year}年3月{day}日
-"""
-
+from tests.support.documents import NOTICE
 
 def _write_batches(root, batches=8, per_batch=6):
     folders = []
@@ -82,7 +74,7 @@ def test_news_item_is_not_a_poverty_record(cli, services, org_tree, files_dir):
 def test_person_corrects_and_refiles(client, services, org_tree, make_user, files_dir):
     from archive.ingest.pipeline import Incoming
     from archive.search.service import SearchParams, search
-    from tests.conftest import bearer
+    from tests.support.api import bearer
 
     _, clerk = make_user("clerk", "黎元村")
     _, inspector = make_user("insp", "莲蓬寺镇", role="inspector")

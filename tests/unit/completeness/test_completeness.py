@@ -2,7 +2,6 @@
 standards/scope.yaml by the service, the command line, the API, the page and the XLSX export."""
 from __future__ import annotations
 
-import html
 import io
 import json
 import re
@@ -21,8 +20,8 @@ from archive.completeness import check
 from archive.documents import service as documents
 from archive.ingest.pipeline import Incoming
 from archive.models import Document, OrgUnit
-
-from tests.conftest import bearer
+from tests.support.api import bearer
+from tests.support.pages import login
 
 YEAR = 2020
 SCOPE = yaml.safe_load((Path(archive.__file__).resolve().parents[1] / "standards" / "scope.yaml").read_text("utf-8"))
@@ -63,8 +62,6 @@ LIYUAN_UNCERTAIN = {"work_log"}
 LIYUAN_MISSING = VILLAGE_REQUIRED - LIYUAN_SUPPLIED - LIYUAN_UNCERTAIN
 DONGGUAN_MISSING = VILLAGE_REQUIRED - {"identification_notice", "identification_review"}
 TOWN_MISSING = TOWNSHIP_REQUIRED - {"work_plan"}
-
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -292,13 +289,6 @@ def test_openapi_documents_the_report(client):
 
 
 # ------------------------------------------------------------------------------------------ page and export
-
-def login(client, username: str, password: str = "password123"):
-    page = client.get("/login")
-    token = CSRF_INPUT.search(page.get_data(as_text=True)).group(1)
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": html.unescape(token)})
-    assert r.status_code == 302, r.get_data(as_text=True)
-
 
 def test_page_renders_items_children_and_pickers(client, make_user, org_tree, archive):
     make_user("town_page", "莲蓬寺镇", "viewer")

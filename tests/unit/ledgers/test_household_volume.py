@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import subprocess
 
 import pikepdf
 import pytest
@@ -22,14 +21,12 @@ from archive.binder.build import build, pdf_path
 from archive.binder.service import VolumeError
 from archive.ingest.pipeline import Incoming
 from archive.ledgers import households as hh
-from archive.ledgers.idnumber import check_character
 from archive.ledgers.volume import create_household_volume
 from archive.models import Document, Household, HouseholdMember, HouseholdYear
 from archive.models.base import utcnow
-from tests.conftest import bearer
-
-ZHANG = "41050219650312001" + check_character("41050219650312001")
-ZHANG_WEI = "41050219900101003" + check_character("41050219900101003")
+from tests.support.api import bearer
+from tests.support.ledgers import ZHANG, ZHANG_WEI
+from tests.support.volumes import outline, pdf_text
 
 # title, 成文日期; linked in this order (not the binding order)
 DOCUMENTS = {
@@ -87,25 +84,6 @@ EXPECTED_GROUPS = [
     "帮扶·帮扶计划/明白卡（缺）", "帮扶·收入核算表", "其他材料"]
 
 
-def _outline(reader: PdfReader) -> list[tuple[str, int]]:
-    found = []
-
-    def walk(entries):
-        for entry in entries:
-            if isinstance(entry, list):
-                walk(entry)
-            else:
-                found.append((entry.title, reader.get_destination_page_number(entry)))
-
-    walk(reader.outline)
-    return found
-
-
-def _text(path, first: int | None = None, last: int | None = None) -> str:
-    args = ["pdftotext"] + (["-f", str(first + 1), "-l", str(last + 1)] if first is not None else []) + [str(path), "-"]
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
-
-
 def test_household_volume_built_and_read_back(services, clerk, household):
     actor, _ = clerk
     household_id, docs = household
@@ -132,7 +110,7 @@ def test_household_volume_built_and_read_back(services, clerk, household):
 
     path = pdf_path(services.settings.volumes_dir, volume_id)
     reader = PdfReader(path)
-    marks = _outline(reader)
+    marks = outline(reader)
     toc_first = next(p for t, p in marks if t == "卷内文件目录")
     document_marks = [(t, p) for t, p in marks if re.match(r"\d+\. ", t)]
     toc_pages = list(range(toc_first, document_marks[0][1]))
@@ -146,7 +124,7 @@ def test_household_volume_built_and_read_back(services, clerk, household):
     assert [str(stamped[p]) for _, p in document_marks] == [label.split("-")[0] for label in labels]
 
     # the groups in stage and item order, the missing ones marked
-    flat = re.sub(r"\s+", "", _text(path, toc_pages[0], toc_pages[-1]))
+    flat = re.sub(r"\s+", "", pdf_text(path, toc_pages[0], toc_pages[-1]))
     places = [flat.find(g) for g in EXPECTED_GROUPS]
     assert -1 not in places, [g for g, p in zip(EXPECTED_GROUPS, places) if p < 0]
     assert places == sorted(places)
@@ -155,11 +133,11 @@ def test_household_volume_built_and_read_back(services, clerk, household):
     assert "信息登记表" not in flat   # in the trash: not bound
 
     # no ID number anywhere in the volume, and the record sheet tells what is missing
-    everything = _text(path)
+    everything = pdf_text(path)
     for number in (ZHANG, ZHANG_WEI):
         assert number not in everything and number[:6] + number[-4:] not in re.sub(r"\s+", "", everything)
     record = next(p for t, p in marks if t == "卷内备考表")
-    notes = re.sub(r"\s+", "", _text(path, record, record))
+    notes = re.sub(r"\s+", "", pdf_text(path, record, record))
     assert "缺少必备材料4项" in notes and "张建国户（监测户）一户一档" in notes
 
 

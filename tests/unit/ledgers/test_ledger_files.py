@@ -21,6 +21,7 @@ from archive.text.masking import mask_id, mask_phone, mask_text
 from archive.ledgers.reader import LedgerFileError, read_table
 from archive.ledgers.validate import validate
 from archive.standards import STANDARDS_DIR, StandardsError, load
+from tests.support.ledgers import XLS_FIXTURE
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PREFIXES = ("410502", "410522", "360721", "522601", "110105", "440305", "530102", "654001")
@@ -424,29 +425,6 @@ def test_tab_separated_text(types):
     data = text.replace(",", "\t").replace('"15\t000"', "15000").encode("utf-8")
     report = validate(read_table(data, "x.txt", None, types), types["household"])
     assert found(report) == expected
-
-
-XLS_FIXTURE = (
-    "eNrtWFtsFGUUPv/cdrd02+12F9KSkAqhIrfsbDUghC6K2gfDyLIkFijFlq7EQItZgQAPWIE+1VWM2kZDTJqABklQeJD7pTwpIeH2"
-    "QGKiaTEmRF80QdFIO55z5p/pbq0JTaQJZs7kP3Mu/znfmf82s3vtasVA37HqQRhF9aDCsB0Co8AmsIVcJQLot20S3XsQm+3TI0Wh"
-    "IE6kocOZ8JUAzSHN9yAo8KXWjxzgNrYmeB2sLR3ZmgmkZ7mGFkE1LEEu4ABayqCKq4oy38C8kvkX3PMs86VsyTNfgn0HxBq4mrJm"
-    "L5SruFGZzr4yoLwnOOZbtpgQh69pFb+5Xzh9dXgm91rL5kfMMU0rhYOAE9qQ7cjmSC+HQ1ACsBNpXnv7vLa2AYjhZB+E3+wagLvu"
-    "rr5Y49sn1i4A7X8U2wP/Yg/iJI62v69oAJ1gv8KbpAvP5aROHk3Mb97e+vmGc9n70CCq0BLnJS8aoRHSG5OQgCTUwdZmt9svmdo8"
-    "pni3+V5GAw7+c23L2yguaF1s3VwdXqWDOPLOkNXffS8jdsguFKg74oz8X9ZpS9p/z979MOCIz+Wvvxe0l6VDNmavWR+yogBPmomn"
-    "Eknz6YWJhJkwzWSdGQbxmVVtUUC1fT1Tn33sk1t7TCwyAT9lVBDWxlzznf0hEGaT22tz+vL23qblL2Ha7jc+sNC3Onu80/Hd6Un2"
-    "9nVHV2LktjxFKiS0p6MgYnaFHbHj2KIoVdmT8YrIVom8En34FIszvdsoFz7dp7vruJAE7SBwTsxI0YkZ5pOkFHkblLNcwedJBKfs"
-    "/uFfbyxvXZFaz5ZOfks679KZNHVgw1sUgcFl7Al4fDZHzGG+h7NOZbmaeQw3O95rV8Sl8MJe7rOPvbWIU8d0M/V4gTwL5a6f0yen"
-    "df2QegLlow2Du2JHb6X6YDq+29swnq69MFfMFR9/RHQq5d6FPHe/Y171jzM4qERk7bb8YCiHIR4zwPEgOo8ZgEdn5DI4TowRJziO"
-    "uKO5o3oe6xYokeZ4VJR1r5/GWV1NRy3gaQZqQVmrMgqT8iqyVurtzKPqaYSoSXyFMVUpa+xxZJ1rcWTDez51FNZupYRtI5WqjBby"
-    "NEIr8TRCm+RphFeK2jkcTxXRovDqBeqfmwISTxsDT2M8N6dWhKcV4WmMF/a0QjyN8b5nvEvrXDx9DDyd8cpkFp3xSFNxpeuMFz+y"
-    "48Web3qWOX7CLPd6E2ZEYuqMebmfYm7PdzGNMTANxozKLIZca66mFPkIr9LTXDwnC+GtuahIH81jDH0/wiJEFDyzBt91fi6Fx0jw"
-    "qlDlHlK4jZAB9UoUvmLT0gJ7Cfjkk08++eTTRBN9XdErib5F6PtAl1+0Afm/zhC2Yf9vkv8trYQteG3FH5XPQwfec7BzXOtnMujC"
-    "zSUeMMb9v5DoZUTPwSZo5To2jXv94i8SUfg8DxwY+e+20Hjxh8dT50PG/xtx+GyC"
-)
-# ^ an XLS (BIFF8, written with xlwt, zlib+base64): 帮扶措施 sheet, a title merged over A1:G1, 帮扶对象 merged
-# over 户主姓名 | 身份证号码, the other header cells merged down two rows, dates as date cells, rows 4–7:
-# the same household twice (assistance: not a duplicate), an ID typed as a number, full-width digits
-# and 约3000.
 
 
 def test_xls(types):

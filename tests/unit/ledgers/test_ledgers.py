@@ -5,7 +5,6 @@ the API and the CLI; rows, problems, the original document and the households wi
 year; a second year's ledger; the same ID in another unit's ledger; preview; documents linked by ID
 number and by name, the file check with a date-order violation; masking and the audited unmasked view;
 scope."""
-import functools
 import io
 import json
 
@@ -13,106 +12,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from archive.auth.actor import CLI
-from archive.ingest.pipeline import Incoming
-from archive.ledgers.idnumber import check_character
 from archive.models import (AuditEvent, Document, Household, HouseholdDocument, HouseholdMember, HouseholdYear, Ledger,
                             LedgerProblem, LedgerRow, OrgUnit, User)
-from tests.conftest import bearer, leftover_files
-
-LIYUAN = "河南省/安阳市/文峰区/莲蓬寺镇/黎元村"
-XIGANG = "河南省/安阳市/文峰区/宝莲寺镇/西岗村"
-
-
-def make_id(first17: str) -> str:
-    return first17 + check_character(first17)
-
-
-# Household 1 (clean): 张建国, 李秀兰, 张伟
-ZHANG = make_id("41050219650312001")
-LI = make_id("41050219670708002")
-ZHANG_WEI = make_id("41050219900101003")
-# Household 2: the head's ID typed as a number (digits lost)
-WANG = make_id("41050219700215005")
-WANG_SON = make_id("41050219980620007")
-# Household 3: full-width digits and a lower-case x (normalised, warnings)
-LIU = next(make_id(f"41050219780315{n:03}") for n in range(1000)
-           if check_character(f"41050219780315{n:03}") == "X")
-# Household 4: a wrong check character
-ZHAO = make_id("41050219801111004")
-ZHAO_BAD = ZHAO[:17] + ("0" if ZHAO[17] != "0" else "1")
-ZHOU_PHONE = "13912345678"
-PHONE = "13812345678"
-
-
-def _fullwidth(text: str) -> str:
-    return "".join(chr(ord(ch) + 0xFEE0) if ch.isdigit() else ch for ch in text)
-
-
-def _liu_messy() -> str:
-    # full-width digits, and the check character X in lower case
-    return _fullwidth(LIU[:17]) + "x"
-
-
-@functools.cache
-def household_ledger_2023() -> bytes:
-    """One row per person, as villages keep them: a merged title, a 填报 line, a two-row header with
-    group cells (户主基本情况 over 户编号 | 姓名, 家庭成员情况 over 姓名 | 与户主关系 | 证件号码),
-    the household's 家庭人口/户类型 merged down its rows, and every ID defect."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "2023年台账"
-    ws.append(["黎元村2023年脱贫户和监测对象信息台账"])
-    ws.merge_cells("A1:K1")
-    ws.append(["填报单位：黎元村村民委员会"])
-    ws.merge_cells("A2:K2")
-    ws.append(["序号", "户主基本情况", None, "家庭成员情况", None, None, "家庭人口", "户类型", "联系电话",
-               "年人均纯收入（元）", "备注"])
-    ws.append([None, "户编号", "姓名", "姓名", "与户主关系", "证件号码"])
-    for col in "AGHIJK":
-        ws.merge_cells(f"{col}3:{col}4")
-    ws.merge_cells("B3:C3")
-    ws.merge_cells("D3:F3")
-    rows = [
-        # 5-7: household 1, clean
-        [1, "LY001", "张建国", "张建国", "户主", ZHANG, 3, "脱贫户", PHONE, 12000, None],
-        [2, "LY001", "张建国", "李秀兰", "配偶", LI, None, None, None, None, None],
-        [3, "LY001", "张建国", "张伟", "长子", ZHANG_WEI, None, None, None, None, None],
-        # 8-9: household 2, the head's ID typed as a number
-        [4, "LY002", "王明", "王明", "户主", float(WANG[:15] + "000"), 2, "脱贫户", None, 9000, None],
-        [5, "LY002", "王明", "王小明", "之子", WANG_SON, None, None, None, None, None],
-        # 10: household 3, full-width digits and lower-case x; 约3000 is not a number
-        [6, "LY003", "刘芳", "刘芳", "户主", _liu_messy(), 1, "监测户", None, "约3000", None],
-        # 11: household 4, a wrong check character
-        [7, "LY004", "赵强", "赵强", "户主", ZHAO_BAD, 1, "边缘户", None, 8000, None],
-        # 12: household 5, the same ID as 李秀兰 (row 6): both rows are flagged
-        [8, "LY005", "钱进", "钱进", "户主", LI, 1, "脱贫户", None, 8000, None],
-        # 13: household 6, no ID at all; the income a formula
-        [9, "LY006", "周平", "周平", "户主", None, 1, "脱贫户", ZHOU_PHONE, "=800*10", None],
-    ]
-    for row in rows:
-        ws.append(row)
-    ws.append(["注：本表由村委会填报，数据截至2023年12月31日。"])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def household_ledger_2024(rows=None, title="黎元村2024年监测对象信息台账") -> bytes:
-    """One row per household (户主 only), another year, another layout."""
-    wb = Workbook()
-    ws = wb.active
-    ws.append([title])
-    ws.merge_cells("A1:G1")
-    ws.append(["序号", "户主姓名", "户主身份证号码", "家庭人口数", "户类型", "人均纯收入", "年度"])
-    for row in rows or [
-        [1, "张建国", ZHANG, 4, "监测户", 15000, 2024],
-        [2, "刘芳", LIU, 2, "监测户", 6000, 2024],
-    ]:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+from tests.support.api import bearer, count, leftover_files
+from tests.support.ledgers import (LIU, LIYUAN, XIGANG, XLS_FIXTURE, ZHANG, ZHANG_WEI, ZHAO_BAD, household_ledger_2023,
+                                   household_ledger_2024, ingest_dated, make_id, no_full_numbers)
 
 
 @pytest.fixture
@@ -126,11 +30,6 @@ def people(make_user):
 def _import(client, who, data, *, org=LIYUAN, name="黎元村2023年台账.xlsx", **form):
     fields = {"file": (io.BytesIO(data), name), "org": org} | {k: str(v) for k, v in form.items()}
     return client.post("/api/v1/ledgers", data=fields, headers=who["h"], content_type="multipart/form-data")
-
-
-def _count(services, model) -> int:
-    with services.db.session() as session:
-        return session.scalar(select(func.count()).select_from(model))
 
 
 def _codes(problems, row=None) -> set[str]:
@@ -236,14 +135,14 @@ def test_same_id_in_another_units_ledger(client, people, services, imported):
 
 
 def test_preview_saves_nothing(client, people, services):
-    before = (_count(services, Document), leftover_files(services))
+    before = (count(services, Document), leftover_files(services))
     r = _import(client, people["liyuan"], household_ledger_2023(), year=2023, preview=1)
     assert r.status_code == 200, r.json
     assert r.json["preview"] and not r.json["saved"] and r.json["ledger_id"] is None
     assert r.json["columns"] and r.json["problems"] and r.json["sample"]
     for model in (Ledger, LedgerRow, LedgerProblem, Household, HouseholdYear):
-        assert _count(services, model) == 0
-    assert (_count(services, Document), leftover_files(services)) == before
+        assert count(services, model) == 0
+    assert (count(services, Document), leftover_files(services)) == before
 
 
 def test_refusals(client, people, services, imported):
@@ -257,7 +156,7 @@ def test_refusals(client, people, services, imported):
     assert _import(client, people["auditor"], household_ledger_2024()).status_code == 403
     r = _import(client, people["liyuan"], household_ledger_2024(), type="nonsense")
     assert r.status_code == 400 and r.json["error"]["code"] == "unknown_type"
-    assert _count(services, Ledger) == 1
+    assert count(services, Ledger) == 1
 
 
 def test_csv_town_ledger_assistance_ledger(client, people, services, imported):
@@ -308,8 +207,6 @@ def test_xls_is_archived_as_an_xlsx_copy(client, people, services):
     import base64
     import zlib
 
-    from tests.unit.ledgers.test_ledger_files import XLS_FIXTURE
-
     data = zlib.decompress(base64.b64decode(XLS_FIXTURE))
     r = _import(client, people["liyuan"], data, name="帮扶.xls", year=2023)
     assert r.status_code == 201, r.json
@@ -330,36 +227,23 @@ def test_xls_is_archived_as_an_xlsx_copy(client, people, services):
 
 # ------------------------------------------------------------------------------------------- documents
 
-def _ingest(services, org_path, name, text, doc_date=None):
-    import datetime as dt
-
-    with services.db.session() as session:
-        org = session.scalar(select(OrgUnit).where(OrgUnit.path == org_path))
-    result = services.pipeline.ingest(Incoming(source=io.BytesIO(text.encode()), name=name, org=org), CLI)
-    assert result.status == "stored", result.error
-    with services.db.session() as session:
-        doc = session.get(Document, result.document.id)
-        doc.doc_date = dt.date.fromisoformat(doc_date) if doc_date else None
-        return doc.id
-
-
 def _zhang(services) -> int:
     with services.db.session() as session:
         return session.scalar(select(Household.id).where(Household.head_id_number == ZHANG))
 
 
 def test_documents_linked_and_file_checked(client, people, services, imported):
-    application = _ingest(services, LIYUAN, "申请书.txt",
+    application = ingest_dated(services, LIYUAN, "申请书.txt",
                           f"张建国户申请书\n本人张建国，身份证号码 {ZHANG}，申请纳入监测。\n", "2023-03-05")
-    review = _ingest(services, LIYUAN, "评议.txt",
+    review = ingest_dated(services, LIYUAN, "评议.txt",
                      "黎元村民主评议记录\n黎元村村民代表对张建国户进行评议，同意纳入。\n", "2023-03-10")
-    publicity = _ingest(services, LIYUAN, "公示.txt",
+    publicity = ingest_dated(services, LIYUAN, "公示.txt",
                         f"黎元村监测对象识别公示\n张伟 {ZHANG_WEI}\n", "2023-03-08")
-    confirmation = _ingest(services, LIYUAN, "确认.txt",
+    confirmation = ingest_dated(services, LIYUAN, "确认.txt",
                            f"文峰区防返贫监测对象县级确认表\n户主：张建国（{ZHANG.lower()}）\n", "2023-03-20")
-    elsewhere = _ingest(services, "河南省/安阳市/文峰区/莲蓬寺镇/东关村", "东关.txt",
+    elsewhere = ingest_dated(services, "河南省/安阳市/文峰区/莲蓬寺镇/东关村", "东关.txt",
                         f"东关村会议记录\n提到 {ZHANG}\n", "2023-01-01")
-    unrelated = _ingest(services, LIYUAN, "其他.txt", "黎元村道路硬化项目验收\n与任何户无关。\n", "2023-05-01")
+    unrelated = ingest_dated(services, LIYUAN, "其他.txt", "黎元村道路硬化项目验收\n与任何户无关。\n", "2023-05-01")
     hid = _zhang(services)
     r = client.get(f"/api/v1/households/{hid}", headers=people["liyuan"]["h"])
     assert r.status_code == 200, r.json
@@ -399,23 +283,15 @@ def test_documents_linked_and_file_checked(client, people, services, imported):
 
 # ------------------------------------------------------------------------------------------- masking
 
-FULL_NUMBERS = (ZHANG, LI, ZHANG_WEI, LIU, WANG_SON, ZHAO_BAD, PHONE, ZHOU_PHONE)
-
-
-def _no_full_numbers(text: str) -> None:
-    for number in FULL_NUMBERS:
-        assert number not in text and number.lower() not in text, number
-
-
 def test_masking_everywhere_and_unmasked_view_audited(client, people, services, imported):
     h = people["town_clerk"]["h"]
     ledger_id = imported["ledger_id"]
-    _no_full_numbers(json.dumps(imported, ensure_ascii=False))
+    no_full_numbers(json.dumps(imported, ensure_ascii=False))
     for url in (f"/api/v1/ledgers/{ledger_id}", f"/api/v1/ledgers/{ledger_id}/rows", "/api/v1/ledgers",
                 "/api/v1/households", f"/api/v1/households/{_zhang(services)}"):
         r = client.get(url, headers=h)
         assert r.status_code == 200, (url, r.json)
-        _no_full_numbers(r.get_data(as_text=True))
+        no_full_numbers(r.get_data(as_text=True))
     detail = client.get(f"/api/v1/households/{_zhang(services)}", headers=h).json
     assert detail["head_id_number"] == ZHANG[:6] + "********" + ZHANG[-4:] and not detail["personal"]
     assert detail["years"][0]["figures"]["phone"] == "138****5678"
@@ -428,7 +304,7 @@ def test_masking_everywhere_and_unmasked_view_audited(client, people, services, 
     cells = [str(c.value) for row in wb.active.iter_rows() for c in row if c.value is not None]
     comments = [c.comment.text for row in wb.active.iter_rows() for c in row if c.comment]
     assert comments
-    _no_full_numbers("\n".join(cells + comments))
+    no_full_numbers("\n".join(cells + comments))
     # Without the right, asking for the numbers is refused.
     hid = _zhang(services)
     assert client.get(f"/api/v1/households/{hid}?unmask=1", headers=h).status_code == 403
@@ -441,7 +317,7 @@ def test_masking_everywhere_and_unmasked_view_audited(client, people, services, 
     r = client.get(f"/api/v1/ledgers/{ledger_id}?unmask=1", headers=h)
     assert r.status_code == 200
     # ...and without asking, the right alone shows nothing more.
-    _no_full_numbers(client.get(f"/api/v1/households/{hid}", headers=h).get_data(as_text=True))
+    no_full_numbers(client.get(f"/api/v1/households/{hid}", headers=h).get_data(as_text=True))
     with services.db.session() as session:
         events = session.scalars(select(AuditEvent).where(AuditEvent.action == "personal_view")).all()
         assert [(e.username, e.object_type) for e in events] == [("town_clerk", "household"), ("town_clerk", "ledger")]
@@ -528,4 +404,4 @@ def test_household_member_model_roundtrip(services, org_tree):
         session.add(h)
     with services.db.session() as session:
         session.delete(session.scalar(select(Household)))
-    assert _count(services, HouseholdMember) == 0
+    assert count(services, HouseholdMember) == 0

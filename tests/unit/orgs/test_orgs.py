@@ -2,7 +2,7 @@ import pytest
 
 from archive.orgs import service as orgs
 
-from tests.conftest import ORG_CSV
+from tests.support.setup import ORG_CSV
 
 
 def test_import_creates_parents_and_codes(services, org_tree):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import subprocess
 
 import pikepdf
 import pytest
@@ -25,6 +24,7 @@ from archive.ingest.pipeline import Incoming
 from archive.models import RectificationItem, Volume, VolumeItem
 from archive.rectify import binder, evidence
 from archive.rectify import service as rectify
+from tests.support.volumes import outline, pdf_text
 
 
 TOWN = "莲蓬寺镇"
@@ -91,26 +91,6 @@ def batch(services, org_tree, clerk):
         return made.id, docs
 
 
-def _toc_text(path, pages: list[int]) -> str:
-    out = subprocess.run(["pdftotext", "-f", str(pages[0] + 1), "-l", str(pages[-1] + 1), str(path), "-"],
-                         capture_output=True, text=True, check=True).stdout
-    return out
-
-
-def _outline(reader: PdfReader) -> list[tuple[str, int]]:
-    found = []
-
-    def walk(entries):
-        for entry in entries:
-            if isinstance(entry, list):
-                walk(entry)
-            else:
-                found.append((entry.title, reader.get_destination_page_number(entry)))
-
-    walk(reader.outline)
-    return found
-
-
 def test_evidence_binder_of_a_batch(services, clerk, batch):
     batch_id, docs = batch
     with services.db.session() as session:
@@ -139,7 +119,7 @@ def test_evidence_binder_of_a_batch(services, clerk, batch):
 
     path = pdf_path(services.settings.volumes_dir, volume_id)
     reader = PdfReader(path)
-    marks = _outline(reader)
+    marks = outline(reader)
     toc_first = next(p for t, p in marks if t == "卷内文件目录")
     record = next(p for t, p in marks if t == "卷内备考表")
     document_marks = [(t, p) for t, p in marks if re.match(r"\d+\. ", t)]
@@ -162,7 +142,7 @@ def test_evidence_binder_of_a_batch(services, clerk, batch):
     assert [stamped[p] for _, p in document_marks] == [1, 3, 4]
 
     # the table of contents by item, in item order (2 before 10), each heading with its state
-    text = _toc_text(path, toc_pages)
+    text = pdf_text(path, toc_pages[0], toc_pages[-1])
     flat = re.sub(r"\s+", "", text)
     headings = [flat.index(h) for h in ("1.部分贫困户收入核算", "2.村级扶贫项目公告公示不及时（未整改）（无佐证材料）",
                                        "10.危房改造补助资金")]
@@ -229,7 +209,7 @@ def test_natural_order_of_numbers():
 
 
 def test_evidence_binder_through_the_api_and_the_cli(services, client, cli, make_user, batch, tmp_path):
-    from tests.conftest import bearer
+    from tests.support.api import bearer
 
     batch_id, _ = batch
     _, token = make_user("town_admin", TOWN, "admin")

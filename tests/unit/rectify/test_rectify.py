@@ -7,69 +7,15 @@ import io
 import json
 
 import pytest
-from docx import Document as DocxDocument
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from archive.auth.actor import Actor
 from archive.models import AuditEvent, Document, FeedbackBatch, ItemEvent, RectificationItem
 from archive.rectify import deadlines, evidence, service as rectify, shapes, states
 from archive.rectify.ledger import LEDGER_COLUMNS
-from tests.conftest import bearer, leftover_files
-
-TODAY = rectify.today()
-SOON = TODAY + dt.timedelta(days=5)
-LATER = TODAY + dt.timedelta(days=60)
-HEADER = ["序号", "反馈问题", "问题类别", "整改目标", "整改措施", "牵头单位", "责任单位", "责任领导", "责任人",
-          "整改时限", "整改进展"]
-
-
-def checklist(rows=None, merges=("F5:F6", "A7:K7", "B8:B9", "A12:K12")) -> bytes:
-    """A 问题清单 as offices send it: a merged title, a 填报 line, section rows merged across, a
-    牵头单位 merged over two items, one problem over two rows (two measures), a note under the table."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "问题清单"
-    ws.append(["文峰区2021年脱贫攻坚成效考核反馈问题整改清单"])
-    ws.merge_cells("A1:K1")
-    ws.append(["填报单位：文峰区扶贫开发办公室"])
-    ws.merge_cells("A2:K2")
-    ws.append(HEADER)
-    ws.append(["一、精准识别方面"])
-    ws.merge_cells("A4:K4")
-    for row in rows or [
-        [1, "黎元村2户贫困户识别不精准，家庭收入核算漏项", None, "应纳尽纳、应退尽退", "逐户入户核查，重新核算收入",
-         "莲蓬寺镇", "黎元村", "王镇长", "李支书", "2021年6月30日", "已完成入户核查"],
-        [2, "东关村、黎元村动态调整程序不规范，评议记录不全", None, "程序规范", "补齐民主评议记录并公示",
-         None, "东关村、黎元村", "王镇长", "赵主任", "2021年底", None],
-        ["二、精准帮扶方面"],
-        [3, "西岗村产业项目收益分配不规范", None, "收益分配公开透明", "制定收益分配方案",
-         "宝莲寺镇", "西岗村", "刘镇长", "孙会计", "长期坚持", None],
-        [None, None, None, None, "收益分配情况张榜公示", None, None, None, None, None, None],
-        [4, "莲蓬寺镇扶贫项目资产台账不完整", None, "资产底数清楚", "全面清查项目资产，建立台账",
-         "文峰区", "莲蓬寺镇", "张副区长", "陈股长", SOON, None],
-        [5, "黎元村帮扶手册填写不规范", None, "手册规范", "逐户核对帮扶手册",
-         "莲蓬寺镇", "黎元村", "王镇长", "李支书", LATER, None],
-        ["注：本表由区扶贫办汇总，整改时限以区委批复为准。"],
-    ]:
-        ws.append(row)
-    # F5:F6 one 牵头单位 for items 1 and 2; A7 a section row; B8:B9 item 3, one problem over two
-    # rows (two measures); A12 the note under the table.
-    for rng in merges:
-        ws.merge_cells(rng)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def bad_checklist() -> bytes:
-    return checklist([
-        [1, "黎元村问题", None, "", "措施", "莲蓬寺镇", "黎元村", "", "", "2021年6月30日", None],
-        [2, "不存在的村的问题", None, "", "措施", "莲蓬寺镇", "不存在村", "", "", "2021年6月30日", None],
-        [3, "区财政局的问题", None, "", "措施", "文峰区", "区财政局", "", "", "2021年6月30日", None],
-        [3, "编号重复的问题", None, "", "措施", "文峰区", "东关村", "", "", "2021年6月30日", None],
-    ], merges=())
-
+from tests.support.api import bearer, count, leftover_files
+from tests.support.rectify import LATER, TODAY, bad_checklist, checklist, docx_bytes, notice
 
 @pytest.fixture
 def people(make_user):
@@ -105,11 +51,6 @@ def imported(client, people):
     return {i["number"]: i["id"] for i in items["items"]}, batch_id
 
 
-def _count(services, model) -> int:
-    with services.db.session() as session:
-        return session.scalar(select(func.count()).select_from(model))
-
-
 def _act(client, who, item_id, action, **body):
     return client.post(f"/api/v1/rectification-items/{item_id}/actions/{action}", json=body, headers=who["h"])
 
@@ -118,16 +59,6 @@ def _refused(response, code):
     assert response.status_code == 409, response.json
     assert response.json["error"]["code"] == code, response.json
     assert response.json["error"]["message"]
-
-
-def _notice(services, org, title="关于黎元村贫困户识别问题整改情况的报告", day=10) -> int:
-    """A document filed in the archive (as if uploaded earlier), for linking as evidence."""
-    from archive.ingest.pipeline import Incoming
-
-    text = f"{title}\n莲蓬寺镇人民政府\n各村：\n已逐户入户核查并重新核算收入，问题已整改到位。\n2021年6月{day}日\n"
-    result = services.pipeline.ingest(Incoming(source=io.BytesIO(text.encode()), name=f"{title}.txt", org=org))
-    assert result.status == "stored", result.error
-    return result.document.id
 
 
 # ------------------------------------------------------------------------------------------- import
@@ -140,7 +71,7 @@ def test_import_preview_saves_nothing_then_imports_every_row(client, people, ser
     assert understood["反馈问题"] == "description" and understood["序号"] == "number"
     assert understood["牵头单位"] == "lead_unit" and understood["整改时限"] == "deadline"
     assert "脱贫攻坚成效考核" in r.json["title"] and len(r.json["items"]) == 5
-    assert _count(services, RectificationItem) == 0 and _count(services, ItemEvent) == 0
+    assert count(services, RectificationItem) == 0 and count(services, ItemEvent) == 0
 
     r = _import(client, people, batch_id)
     assert r.status_code == 201 and r.json["ok"] and r.json["saved"] == 5, r.json
@@ -165,7 +96,7 @@ def test_import_preview_saves_nothing_then_imports_every_row(client, people, ser
     r = _import(client, people, batch_id)
     assert r.status_code == 422 and r.json["error"]["code"] == "import_problems"
     assert {p["code"] for p in r.json["error"]["problems"]} == {"number_taken"}
-    assert _count(services, RectificationItem) == 5
+    assert count(services, RectificationItem) == 5
 
 
 def test_bad_rows_are_listed_and_nothing_is_saved(client, people, services, cli, tmp_path):
@@ -177,7 +108,7 @@ def test_bad_rows_are_listed_and_nothing_is_saved(client, people, services, cli,
     problems = r.json["error"]["problems"]
     assert {(p["row"], p["code"]) for p in problems} >= {(6, "unknown_unit"), (7, "unknown_unit"), (8, "duplicate_number")}
     assert any("不存在村" in p["message"] and p["column"] == "G" for p in problems)
-    assert _count(services, RectificationItem) == 0 and _count(services, ItemEvent) == 0
+    assert count(services, RectificationItem) == 0 and count(services, ItemEvent) == 0
 
     # A village clerk's scope: units elsewhere are unknown to them, and they cannot import for the 区.
     r = client.post(f"/api/v1/feedback/{batch_id}/import", data={"file": (io.BytesIO(checklist()), "a.xlsx")},
@@ -191,11 +122,11 @@ def test_bad_rows_are_listed_and_nothing_is_saved(client, people, services, cli,
     # The CLI: the columns as understood and the problems; exit 1 and nothing saved, even the batch.
     bad = tmp_path / "问题清单.xlsx"
     bad.write_bytes(bad_checklist())
-    batches = _count(services, FeedbackBatch)
+    batches = count(services, FeedbackBatch)
     result = cli("rectify", "import", str(bad), "--batch", "区委巡察反馈", "--source", "巡察", "--org", "410502000000")
     assert result.exit_code == 1, result.output
     assert "反馈问题" in result.output and "问题描述" in result.output and "不存在村" in result.output
-    assert _count(services, RectificationItem) == 0 and _count(services, FeedbackBatch) == batches
+    assert count(services, RectificationItem) == 0 and count(services, FeedbackBatch) == batches
 
 
 def test_cli_import_preview_then_import_json(cli, services, org_tree, tmp_path):
@@ -205,7 +136,7 @@ def test_cli_import_preview_then_import_json(cli, services, org_tree, tmp_path):
             "--org", "河南省/安阳市/文峰区", "--received", "2021-05-06"]
     result = cli(*args, "--preview")
     assert result.exit_code == 0, result.output
-    assert "预览" in result.output and "B" in result.output and _count(services, RectificationItem) == 0
+    assert "预览" in result.output and "B" in result.output and count(services, RectificationItem) == 0
     result = cli(*args, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -239,7 +170,7 @@ def test_every_transition_legal_and_illegal(client, people, services, imported, 
     _refused(_act(client, clerk, item, "submit"), "progress_required")
     _refused(_act(client, clerk, item, "submit", progress="已重新核算2户收入"), "evidence_required")
 
-    doc = _notice(services, org_tree["黎元村"])
+    doc = notice(services, org_tree["黎元村"])
     r = client.post(f"/api/v1/rectification-items/{item}/evidence", json={"document_id": doc}, headers=clerk["h"])
     assert r.status_code == 201 and r.json["evidence_count"] == 1 and r.json["ingest_status"] == "linked", r.json
     r = client.post(f"/api/v1/rectification-items/{item}/evidence", json={"document_id": doc}, headers=clerk["h"])
@@ -295,7 +226,7 @@ def test_closing_needs_someone_other_than_the_responsible_clerk(services, import
     ids, _ = imported
     qu = Actor(people["qu_clerk"]["user"])
     admin = Actor(people["qu_admin"]["user"])
-    doc = _notice(services, org_tree["莲蓬寺镇"], "莲蓬寺镇项目资产清查报告")
+    doc = notice(services, org_tree["莲蓬寺镇"], "莲蓬寺镇项目资产清查报告")
     with services.db.session() as session:
         item = rectify.get_item(session, ids["4"], user=qu.user)
         rectify.update_item(session, admin, item, {"responsible_user": "qu_clerk"})
@@ -421,21 +352,11 @@ def test_scope_village_sees_own_items_inspector_reads(client, people, imported):
 
 # ------------------------------------------------------------------------------------------- evidence
 
-def _docx_bytes(title: str) -> bytes:
-    doc = DocxDocument()
-    for line in (title, "莲蓬寺镇人民政府", "区扶贫办：", "按照成效考核反馈问题整改要求，我村已逐户开展入户核查，重新核算家庭收入，"
-                 "整改情况报告如下。问题已整改到位，佐证材料附后。", "黎元村村民委员会", "2021年6月20日"):
-        doc.add_paragraph(line)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
-
-
 def test_evidence_uploaded_from_an_item_is_classified_filed_and_linked(client, people, services, imported):
     ids, _ = imported
     clerk = people["liyuan"]
     url = f"/api/v1/rectification-items/{ids['1']}/evidence"
-    data = _docx_bytes("黎元村关于贫困户识别不精准问题的整改情况报告")
+    data = docx_bytes("黎元村关于贫困户识别不精准问题的整改情况报告")
     r = client.post(url, data={"file": (io.BytesIO(data), "整改情况报告.docx")}, headers=clerk["h"],
                     content_type="multipart/form-data")
     assert r.status_code == 201, r.json
@@ -458,11 +379,11 @@ def test_evidence_uploaded_from_an_item_is_classified_filed_and_linked(client, p
     r = client.post(url, data={"file": (io.BytesIO(b"MZ\x90\x00 not evidence"), "a.exe")}, headers=clerk["h"],
                     content_type="multipart/form-data")
     assert r.status_code == 415, r.json
-    assert leftover_files(services) == before and _count(services, Document) == 1
+    assert leftover_files(services) == before and count(services, Document) == 1
     # An inspector cannot upload evidence.
-    r = client.post(url, data={"file": (io.BytesIO(_docx_bytes("另一份报告")), "b.docx")}, headers=people["inspector"]["h"],
+    r = client.post(url, data={"file": (io.BytesIO(docx_bytes("另一份报告")), "b.docx")}, headers=people["inspector"]["h"],
                     content_type="multipart/form-data")
-    assert r.status_code == 403 and _count(services, Document) == 1
+    assert r.status_code == 403 and count(services, Document) == 1
 
 
 def test_evidence_upload_failing_after_ingest_leaves_nothing(services, imported, people, monkeypatch):
@@ -477,8 +398,8 @@ def test_evidence_upload_failing_after_ingest_leaves_nothing(services, imported,
     with services.db.session() as session:
         item = rectify.get_item(session, ids["1"], user=clerk.user)
         with pytest.raises(RuntimeError):
-            evidence.upload(session, services, clerk, item, io.BytesIO(_docx_bytes("失败的报告")), "r.docx")
-    assert _count(services, Document) == 0 and leftover_files(services) == before
+            evidence.upload(session, services, clerk, item, io.BytesIO(docx_bytes("失败的报告")), "r.docx")
+    assert count(services, Document) == 0 and leftover_files(services) == before
     with services.db.session() as session:
         assert not session.get(RectificationItem, ids["1"]).evidence
 
@@ -488,7 +409,7 @@ def test_evidence_upload_failing_after_ingest_leaves_nothing(services, imported,
 def test_export_ledger_reads_back(client, people, services, cli, imported, org_tree, tmp_path):
     ids, _ = imported
     clerk, admin = people["liyuan"], people["qu_admin"]
-    doc = _notice(services, org_tree["黎元村"])
+    doc = notice(services, org_tree["黎元村"])
     _act(client, clerk, ids["1"], "start")
     client.post(f"/api/v1/rectification-items/{ids['1']}/evidence", json={"document_id": doc}, headers=clerk["h"])
     _act(client, clerk, ids["1"], "submit", progress="已重新核算")
@@ -555,7 +476,7 @@ def test_an_item_awaiting_acceptance_cannot_be_edited(client, people, services, 
     item_id = numbers["1"]
     clerk = people["liyuan"]
     assert _act(client, clerk, item_id, "start").status_code == 200
-    doc = _notice(services, org_tree["黎元村"])
+    doc = notice(services, org_tree["黎元村"])
     assert client.post(f"/api/v1/rectification-items/{item_id}/evidence", json={"document_id": doc},
                        headers=clerk["h"]).status_code in (200, 201)
     assert _act(client, clerk, item_id, "submit", progress="已逐户复核").status_code == 200

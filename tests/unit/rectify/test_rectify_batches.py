@@ -7,7 +7,7 @@ import pytest
 from archive.auth.actor import CLI
 from archive.models import FeedbackBatch
 from archive.rectify import batches, service as rectify
-from tests.unit.rectify.test_rectify import checklist
+from tests.support.rectify import checklist
 
 
 def test_a_new_title_is_a_spec_checked_and_a_known_one_the_batch(services, org_tree):

@@ -19,7 +19,8 @@ from archive.models import Document
 from archive.text.analysis import match_form
 from archive.search.query import QueryError
 from archive.search.service import SearchParams, search
-from tests.conftest import TEST_LIMITS, bearer
+from tests.support.api import bearer
+from tests.support.setup import TEST_LIMITS
 
 ENGINES = ["tantivy", "whoosh"]
 

@@ -3,7 +3,7 @@ masked, and a search by the full number still finds the document."""
 import io
 
 from archive.ingest.pipeline import Incoming
-from tests.conftest import bearer
+from tests.support.api import bearer
 
 ID = "410502199001011237"
 PHONE = "13812345678"

@@ -27,14 +27,13 @@ the web processes on their next prediction).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.classify.rules import Decision
+from archive.storage import atomic_file
 from archive.text.analysis import match_form
 
 NOT_POVERTY = "__not_poverty__"
@@ -177,16 +176,8 @@ def save(bundle: dict, path: Path) -> None:
     import joblib
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            joblib.dump(bundle, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, prefix=f".{path.name}.") as temp:
+        joblib.dump(bundle, temp)
 
 
 # ---------------------------------------------------------------- prediction

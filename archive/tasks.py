@@ -1,8 +1,9 @@
 """The kinds of background job and the domain runner of each: the only module that names them.
 
 Imported by the composition root (archive.create_app: the web app, the CLI, `archive worker`), so every
-kind is registered before anything is enqueued or a worker takes a job. The kind is the task's name
-in the queue (Redis or SQLite): keep it when the runner moves.
+kind is registered before anything is enqueued or a worker takes a job. The kind (or its `queued_as`
+name, the one the queue has known since before the kinds) is the task's name in the queue (Redis or
+SQLite): keep it when the runner moves.
 """
 from __future__ import annotations
 
@@ -15,19 +16,19 @@ from archive.jobs import periodic, task
 from archive.rectify import deadlines
 
 
-@task("ingest")
+@task("ingest", queued_as="ingest_batch")
 def ingest(services, job_id: str) -> None:
     """A folder uploaded through the API (archive/ingest/batch.py)."""
     run_ingest_job(services, job_id)
 
 
-@task("volume_build")
+@task("volume_build", queued_as="build_volume")
 def volume_build(services, job_id: str) -> None:
     """Build a bound volume (archive/binder/build.py); progress and errors on the job row."""
     run_volume_job(services, job_id)
 
 
-@task("reindex", retries=3, retry_delay=60)
+@task("reindex", queued_as="reindex_documents", retries=3, retry_delay=60)
 def reindex(services, ids: list[int]) -> None:
     """Retry of a search-index update that failed after its database commit."""
     services.search.update(ids)

@@ -50,7 +50,6 @@ from archive.auth.scope import require_in_scope
 from archive.models import Document, OrgUnit, User
 from archive.text.analysis import match_form
 from archive.standards import STANDARDS_DIR, ScopeItem, Standards, level_of
-from archive.errors import DomainError
 
 STATUS_LABELS = {"present": "齐全", "uncertain": "待确认", "missing": "缺失"}
 STATUS_CSS = {"present": "ok", "uncertain": "warn", "missing": "bad"}
@@ -67,10 +66,6 @@ REASON_NOTES = {
     "shared_class": "类目由多个归档项共用，题名未说明是哪一项，请核对",
     "body": "仅在正文中出现关键词，请核对",
 }
-
-
-class CompletenessError(DomainError):
-    pass
 
 
 # ------------------------------------------------------------------------------------------ results

@@ -34,21 +34,25 @@ def bound_services() -> Any:
     return _services
 
 
-def _register(kind: str, runner: Callable, decorate: Callable[..., Callable], **options) -> Callable:
+def _register(kind: str, runner: Callable, decorate: Callable[..., Callable], *, queued_as: str | None = None,
+              **options) -> Callable:
     if kind in _tasks:
         raise ValueError(f"job kind {kind!r} is registered twice")
+    name = queued_as or kind
 
     def run(*args):
         return runner(bound_services(), *args)
 
-    run.__name__, run.__module__, run.__doc__ = kind, TASK_MODULE, runner.__doc__
-    _tasks[kind] = decorate(name=kind, **options)(run)
+    run.__name__, run.__module__, run.__doc__ = name, TASK_MODULE, runner.__doc__
+    _tasks[kind] = decorate(name=name, **options)(run)
     return runner
 
 
-def task(kind: str, **huey_options) -> Callable[[Callable], Callable]:
-    """Register `runner(services, *args)` as the job `kind` (Huey options: retries, retry_delay ...)."""
-    return lambda runner: _register(kind, runner, huey.task, **huey_options)
+def task(kind: str, *, queued_as: str | None = None, **huey_options) -> Callable[[Callable], Callable]:
+    """Register `runner(services, *args)` as the job `kind` (Huey options: retries, retry_delay ...).
+    `queued_as`: the name the queue knows it by, when that is older than the kind (jobs queued
+    before an upgrade must still find their runner)."""
+    return lambda runner: _register(kind, runner, huey.task, queued_as=queued_as, **huey_options)
 
 
 def periodic(kind: str, schedule: Callable[[dt.datetime], bool], **huey_options) -> Callable[[Callable], Callable]:

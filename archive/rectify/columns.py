@@ -56,8 +56,11 @@ for _code, _words in {
 
 # One column per field, but the units may come from several (责任单位 and 配合单位); a column whose
 # header says 编号 wins over a 序号.
+# "责任单位/责任人" names its last part: the cells hold a person (the old reader's rule).
 SYNONYMS = Synonyms(((key, label, synonyms) for key, (label, synonyms) in FIELDS.items()),
-                    several=("units",), prefer={"number": "编号"})
+                    several=("units",), prefer={"number": "编号"}, split_last_first=True)
+# 小计/合计 rows; not 累计, which begins real problems ("累计欠款未清退").
+SUBTOTALS = ("小计", "合计", "总计", "共计")
 
 
 _UNIT_SEPARATORS = set("、，,；;/\n\t \u3000")

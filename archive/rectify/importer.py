@@ -33,7 +33,7 @@ from typing import Any
 
 from archive.config import Limits
 from archive.errors import TOO_LARGE, UNSUPPORTED
-from archive.rectify.columns import FIELDS, STATE_LABELS, SYNONYMS, parse_state, units
+from archive.rectify.columns import FIELDS, STATE_LABELS, SUBTOTALS, SYNONYMS, parse_state, units
 from archive.rectify.dates import parse_deadline
 from archive.tables.docxtable import docx_tables
 from archive.tables.errors import TableFileError, refused_as
@@ -228,7 +228,7 @@ def _read_rows(grid: Grid, first: int, by_field: dict[str, list[int]], year: int
         own_mapped = [c for c in mapped if (r, c) in grid.own or (r, c) in grid.formulas]
         if not own_mapped:
             continue   # blank, or only values merged down from above, or only unnamed columns
-        if is_subtotal(v for _, v in own_cells):
+        if is_subtotal((v for _, v in own_cells), SUBTOTALS, max_length=10):
             continue   # 小计/合计 rows
         if own_cells and is_footnote(own_cells[0][1]) and ((r, desc_col) not in grid.own or len(own_cells) == 1):
             continue   # notes under the table: 注：…, 填表人：…

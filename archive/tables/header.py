@@ -57,14 +57,16 @@ class Header:
 class Synonyms:
     """Header texts -> field keys. `fields`: (key, label, synonyms) in order of precedence;
     `several`: fields that may take several columns (their values are joined by the caller);
-    `prefer`: field -> a word that makes a column win a tie ("编号" over "序号")."""
+    `prefer`: field -> a word that makes a column win a tie ("编号" over "序号");
+    `split_last_first`: a cell naming two things ("责任单位/责任人") is matched by its last part first."""
 
     def __init__(self, fields: Iterable[tuple[str, str, Iterable[str]]], *, several: Iterable[str] = (),
-                 prefer: dict[str, str] | None = None):
+                 prefer: dict[str, str] | None = None, split_last_first: bool = False):
         self.labels: dict[str, str] = {}
         self.exact: dict[str, tuple[str, str, int]] = {}
         self.partial: list[tuple[str, str, str]] = []
         self.several, self.prefer = frozenset(several), dict(prefer or {})
+        self.split_last_first = split_last_first
         for key, label, synonyms in fields:
             self.labels[key] = label
             for strength, text in [(3, label)] + [(2, s) for s in synonyms]:
@@ -93,7 +95,8 @@ class Synonyms:
         for k in reversed(keys):   # the lowest row is the most specific; then the group's own name
             candidates.append(k)
             if "/" in k or "、" in k:   # one cell naming two things: "身份证号/联系电话"
-                candidates.extend(s for s in _SPLIT.split(k) if s)
+                split = [s for s in _SPLIT.split(k) if s]
+                candidates.extend(reversed(split) if self.split_last_first else split)
         if len(keys) >= 2:
             candidates.append("".join(keys))   # a name broken over two rows: "家庭" over "人口"
         for k in candidates:

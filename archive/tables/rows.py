@@ -3,25 +3,34 @@ numbers), and the data rows of a large sheet streamed with merged cells filled d
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any, Iterable, Iterator
 
 from archive.tables.read import Cell, Sheet
 
-_SUBTOTAL = re.compile(r"^(小计|合计|总计|共计|累计)")
+# A ledger's running totals may say 累计; a 问题清单 row may well begin with it ("累计欠款未清退").
+LEDGER_SUBTOTALS = ("小计", "合计", "总计", "共计", "累计")
 _FOOTNOTE = re.compile(r"^(注|说明|备注|填表说明|填表人|制表人|审核人|填报人|填报单位|填报日期|制表日期|制表单位|"
                        r"填表日期|审核|单位负责人|负责人|统计人|经办人|村支书|村主任|联系电话)[:：]")
 _SPACE = re.compile(r"\s")
 
 
-def is_subtotal(values: Iterable[Any]) -> bool:
-    """A 小计/合计/总计/共计/累计 row: one of its first four cells says so (short text)."""
+@functools.lru_cache
+def _subtotal_pattern(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile("^(" + "|".join(map(re.escape, words)) + ")")
+
+
+def is_subtotal(values: Iterable[Any], words: tuple[str, ...] = LEDGER_SUBTOTALS, max_length: int = 16) -> bool:
+    """A 小计/合计 row: one of its first four cells begins with one of `words` (a short text, at most
+    `max_length` characters; every word has 计 in it)."""
+    pattern = _subtotal_pattern(words)
     for i, v in enumerate(values):
         if i >= 4:
             return False
-        if v.__class__ is str and "计" in v and len(v) <= 16 and \
-                _SUBTOTAL.match(_SPACE.sub("", unicodedata.normalize("NFKC", v))):
+        if v.__class__ is str and "计" in v and len(v) <= max_length and \
+                pattern.match(_SPACE.sub("", unicodedata.normalize("NFKC", v))):
             return True
     return False
 

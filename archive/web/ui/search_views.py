@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import g, render_template, request, url_for
 
-from archive.errors import DomainError
+from archive.search.query import QueryError
 from archive.search.service import SearchParams, search
-from archive.values import parse_year_range
+from archive.values import InvalidValue, parse_year_range
 from archive.web.session import services
 from archive.web.ui.base import bp, login_required
 from archive.web.ui.forms import page_arg, unit_arg
@@ -30,7 +30,7 @@ def search_page():
             result = search(g.session, services().search, user=g.user, params=SearchParams(
                 q=q, org=org, kinds=kinds, categories=categories, year_from=year_from, year_to=year_to, sort=sort,
                 page=page, per_page=PER_PAGE))
-        except DomainError as e:
+        except (QueryError, InvalidValue) as e:   # a unit out of scope stays a 404
             error = e.message
 
     def link(**changes) -> str:

@@ -29,7 +29,7 @@ STATUS_LABELS = {"queued": ("排队中", "warn"), "building": ("生成中", "war
                  "failed": ("失败", "bad")}
 ACTIVE = ("queued", "building")
 # Which form field a refusal is about (the rest are shown above the document list).
-ERROR_FIELDS = {"invalid_year": "year", "missing_category": "category", "invalid_category": "category",
+ERROR_FIELDS = {"invalid_year": "year", "missing_year": "year", "missing_category": "category", "invalid_category": "category",
                 "invalid_retention": "retention"}
 TEXT_FIELDS = ("title", "made_by", "checked_by", "filing_no", "remarks")
 FLAGS = {"double_sided": False, "spine": False, "filing_stamp": True}

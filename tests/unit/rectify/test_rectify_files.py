@@ -185,6 +185,22 @@ def test_no_number_column_and_one_problem_over_several_rows():
     assert (second.row, second.deadline, second.deadline_text) == (4, None, "长期坚持")
 
 
+def test_a_header_naming_two_things_is_its_last_part_and_a_problem_may_begin_with_lei_ji():
+    # "责任单位/责任人" over a cell holding a person: the person, not a unit. A problem that begins
+    # with 累计 is a problem (a ledger's 累计 row is a total; a 问题清单's is not).
+    rows = {
+        1: ["编号", "问题描述", "牵头单位", "责任单位/责任人", "整改时限"],
+        2: [1, "累计欠款未清退", "县财政局", "张三", "2024年6月30日"],
+        3: [2, "台账不健全", "县财政局", "李四", "2024年6月30日"],
+        4: ["合计", "2项", None, None, None],
+    }
+    result = parse_xlsx(_xlsx(rows))
+    assert result.ok, result.problems
+    assert [c.field for c in result.columns] == ["number", "description", "lead_unit", "person", "deadline"]
+    assert [(i.number, i.description, i.person) for i in result.items] == [
+        ("1", "累计欠款未清退", "张三"), ("2", "台账不健全", "李四")]
+
+
 def test_section_rows_give_the_category():
     rows = {
         1: ["编号", "问题描述", "牵头单位"],

@@ -25,7 +25,7 @@ def init_cmd(demo: bool):
         # An archive from before search existed, or a lost index: build it from the database.
         click.echo(f"已建立检索索引 / search index built: {s.search.reindex()}")
     if demo:
-        from archive.demo import load_demo
+        from archive.demo.load import load_demo
 
         summary = load_demo(s)
         click.echo(summary)

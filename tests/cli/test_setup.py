@@ -3,6 +3,7 @@ import io
 import json
 import random
 import time
+import uuid
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -74,7 +75,9 @@ def real_queue(request, app, services):
     """A real Huey consumer (threads) on SQLite or Redis storage, instead of immediate mode."""
     settings = services.settings
     if request.param == "redis":
+        # A queue of its own: two runs of the suite on one Redis never take each other's jobs.
         settings.redis_url = "redis://127.0.0.1:6379/15"
+        settings.queue_name = f"archive-test-{uuid.uuid4().hex}"
     jobs.huey.immediate = False
     jobs.configure(settings)
     jobs.huey.storage.flush_queue()
@@ -83,7 +86,7 @@ def real_queue(request, app, services):
     yield request.param
     consumer.stop(graceful=True)
     jobs.huey.storage.flush_queue()
-    settings.redis_url = None
+    settings.redis_url, settings.queue_name = None, "archive"
     jobs.huey.immediate = True
 
 

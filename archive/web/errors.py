@@ -33,6 +33,11 @@ def status_for(exc: errors.DomainError) -> int:
     return STATUS_BY_KIND.get(exc.kind, 400)
 
 
+def too_large_message(limit: int) -> str:
+    """What a page or the API says of an upload over `limit` bytes."""
+    return f"文件超过大小限制（{limit // (1024 * 1024)} MB）"
+
+
 def mark_failed() -> None:
     """The request's unit of work must not be committed: an error answer commits nothing."""
     if has_request_context():

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 
 

@@ -17,14 +17,11 @@ from archive.errors import TOO_LARGE, DomainError
 from archive.models import OrgUnit
 from archive.orgs import service as orgs
 from archive.values import MAX_INT, parse_int
-from archive.web.errors import api_error, status_for
+from archive.web.errors import api_error, status_for, too_large_message
 from archive.web.session import services, unit_of_work
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 unit_of_work(bp)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 class RequestError(DomainError):
     """The request itself is not as it should be: no JSON object, no file, a file over the limit."""
@@ -106,7 +103,7 @@ def upload_file(field: str = "file") -> FileStorage:
 
 
 def too_large(limit: int) -> RequestError:
-    return RequestError("file_too_large", f"文件超过大小限制（{limit // (1024 * 1024)} MB）", TOO_LARGE)
+    return RequestError("file_too_large", too_large_message(limit), TOO_LARGE)
 
 
 def check_upload_size() -> None:

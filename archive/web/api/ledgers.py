@@ -12,10 +12,10 @@ from archive.ledgers import service as ledgers, shapes
 from archive.ledgers.params import import_fields, import_options
 from archive.ledgers.reader import LedgerFileError
 from archive.web.api.base import (
-    XLSX, bp, flag_param, int_param, login_required, naming_file, org_filter, org_param, read_upload, upload_file)
+    bp, flag_param, int_param, login_required, naming_file, org_filter, org_param, read_upload, upload_file)
 from archive.web.api.openapi import (
     ID_PARAM, NINT, NSTR, ORG_REF, SCHEMAS, STR, documented, error_response, json_response, ref)
-from archive.web.filenames import send_download
+from archive.web.filenames import XLSX, send_download
 from archive.web.session import services
 
 UNMASK_PARAM = {"name": "unmask", "in": "query", "schema": {"type": "boolean"},

@@ -10,10 +10,10 @@ from flask import g, request
 from archive import clock
 from archive.rectify import deadlines, evidence, service as rectify, shapes, states
 from archive.web.api.base import (
-    XLSX, RequestError, bp, check_upload_size, flag_param, int_param, json_body, login_required, org_filter)
+    RequestError, bp, check_upload_size, flag_param, int_param, json_body, login_required, org_filter)
 from archive.web.api.openapi import (
     DATE, ID_PARAM, NSTR, ORG_REF, SCHEMAS, STR, documented, error_response, json_response, ref)
-from archive.web.filenames import send_download
+from archive.web.filenames import XLSX, send_download
 from archive.web.session import services
 
 _USER_REF = {"type": "object", "nullable": True, "properties": {

@@ -23,11 +23,11 @@ from archive.models.audit import ACTIONS
 from archive.orgs import service as orgs
 from archive.orgs.trail import trail
 from archive.values import lenient_int
-from archive.web.errors import error_page, mark_failed
+from archive.web.errors import error_page, mark_failed, too_large_message
 from archive.web.filenames import content_disposition, send_original, send_rendition
 from archive.web.session import services
 from archive.web.ui.base import bp, login_required
-from archive.web.ui.forms import max_bytes, page_arg, page_count, request_too_large, too_large_message, unit_arg
+from archive.web.ui.forms import max_bytes, page_arg, page_count, request_too_large, unit_arg
 
 PER_PAGE = 50
 PREVIEW_KINDS = ("pdf", "jpeg", "png")

@@ -9,7 +9,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO
 
-from flask import g, request, send_file
+from flask import g, request
 
 from archive.auth import policy
 from archive.auth.scope import OutOfScope, scoped_org
@@ -17,13 +17,12 @@ from archive.errors import TOO_LARGE, UNPROCESSABLE, DomainError
 from archive.models import OrgUnit
 from archive.orgs import service as orgs
 from archive.values import InvalidValue, lenient_int, parse_int
-from archive.web.errors import mark_failed
-from archive.web.filenames import content_disposition
+from archive.web.errors import mark_failed, too_large_message
+from archive.web.filenames import XLSX, send_download
 from archive.web.session import services
 from archive.web.ui.stash import UploadStash
 
 MB = 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------------------------------------- numbers
@@ -83,10 +82,6 @@ def max_bytes() -> int:
     return services().settings.limits.max_bytes
 
 
-def too_large_message(limit: int) -> str:
-    return f"文件超过大小限制（{limit // MB} MB）"
-
-
 def request_too_large(limit: int) -> bool:
     """The request is over the limit before it is read (a megabyte allowed for the form around the file)."""
     return bool(request.content_length and request.content_length > limit + MB)
@@ -129,12 +124,9 @@ def confirm_stashed(stash: UploadStash, refuse: Callable[[str, int], object],
 
 # ---------------------------------------------------------------------------------------------- downloads
 
-def download(body: bytes | IO[bytes] | Path, name: str, mimetype: str, **options):
-    """`body` as an attachment named `name` (Chinese kept), never cached."""
-    response = send_file(BytesIO(body) if isinstance(body, bytes) else body, mimetype=mimetype, max_age=0,
-                         **options)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    return response
+def download(body: bytes | IO[bytes] | Path, name: str, mimetype: str):
+    """`body` as an attachment named `name` (Chinese kept), never cached or sniffed."""
+    return send_download(BytesIO(body) if isinstance(body, bytes) else body, mimetype, name)
 
 
 def written_download(write: Callable[[IO[bytes]], object], name: str, mimetype: str = XLSX):

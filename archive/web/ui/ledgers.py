@@ -25,12 +25,12 @@ from archive.ledgers.reader import LedgerFileError
 from archive.models import OrgUnit
 from archive.values import lenient_int
 from archive.web.errors import mark_failed, status_for
+from archive.web.filenames import XLSX
 from archive.web.session import services
 from archive.web.ui.base import bp, login_required
 from archive.web.ui.forms import (
-    MB, UploadRefused, XLSX, confirm_stashed, download, max_bytes, page_arg, page_count, read_upload, scope_units,
-    unit_arg, writable_units,
-)
+    MB, UploadRefused, confirm_stashed, download, max_bytes, page_arg, page_count, read_upload, scope_units,
+    unit_arg, writable_units)
 from archive.web.ui.stash import UploadStash
 
 PER_PAGE = 50

@@ -12,10 +12,10 @@ from archive.auth import policy
 from archive.rectify import evidence, service as rectify, shapes, states
 from archive.rectify.lookups import pick_documents
 from archive.values import lenient_int
-from archive.web.errors import mark_failed, status_for
+from archive.web.errors import mark_failed, status_for, too_large_message
 from archive.web.session import services
 from archive.web.ui.base import bp, login_required
-from archive.web.ui.forms import MB, max_bytes, request_too_large, too_large_message
+from archive.web.ui.forms import MB, max_bytes, request_too_large
 from archive.web.ui.rectify_common import DUE_DAYS
 
 # The form fields each action takes (states.decide says which are required).

@@ -313,5 +313,5 @@ def volumes_pdf(volume_id: int):
     binder.record_download(g.session, g.actor, volume)
     name = f"{volume.archive_code or volume.id}-{volume.title[:60]}.pdf"
     g.session.commit()
-    return download(path, name, "application/pdf", conditional=False)
+    return download(path, name, "application/pdf")
 

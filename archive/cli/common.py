@@ -22,6 +22,7 @@ from archive.errors import DomainError
 from archive.ledgers import service as ledgers
 from archive.models import OrgUnit
 from archive.orgs import service as orgs
+from archive.storage import atomic_file
 
 JSON_HELP = "JSON 输出 / JSON output"
 MASK_HELP = "身份证号码、电话号码脱敏显示 / mask ID and phone numbers"
@@ -72,15 +73,11 @@ def progress_bar(label: str, length: int = 1, *, show: bool | None = None):
 @contextmanager
 def atomic_output(output: str | Path) -> Iterator[BinaryIO]:
     """Write an output file so that it appears under its name only when complete: the writing goes
-    to a hidden `.NAME.part` beside it, renamed at the end; on any failure nothing is left behind."""
+    to a hidden `.NAME.….part` beside it, renamed at the end; on any failure nothing is left behind."""
     target = Path(output)
-    partial = target.with_name(f".{target.name}.part")
-    try:
+    with atomic_file(target, prefix=f".{target.name}.", suffix=".part", durable=False) as partial:
         with partial.open("wb") as out:
             yield out
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def resolve_org(session, ref: str) -> OrgUnit:
